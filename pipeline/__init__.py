@@ -1,0 +1,1 @@
+"""The `foresight` command: configuration, orchestration of the weekly scan, reports, backtests."""

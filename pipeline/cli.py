@@ -1,0 +1,242 @@
+"""The `foresight` command line: one entry point, one sub-command per job.
+
+Global options (`--db`, `--config`) are read once here and handed to each command through
+`AppState`; commands print for people with Rich and for scripts with `--format csv|json`.
+Errors a user can fix end the command with one line on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import duckdb
+import typer
+from rich.console import Console
+
+from pipeline.config import Config, ConfigError, load_config
+from pipeline.output import FORMATS, render_rows
+from sources.document import KINDS
+from sources.files import ColumnMapping, FileImport, FileImportError
+from warehouse import Warehouse, WarehouseError, default_db_path
+from warehouse.db import latest_version
+
+app = typer.Typer(
+    name="foresight",
+    help="Technology foresight for the Metropole Ruhr: gather, analyse and query emerging topics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("foresight")
+
+
+@dataclass
+class AppState:
+    """What every command needs: where the warehouse is and the configuration."""
+
+    db: Path
+    config_path: Path | None
+    verbose: bool = False
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                fail(str(exc))
+        return self._config
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one clear line on stderr and stop."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def state(ctx: typer.Context) -> AppState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppState)
+    return obj
+
+
+def open_writer(app_state: AppState) -> Warehouse:
+    try:
+        return Warehouse.open_writer(app_state.db)
+    except WarehouseError as exc:
+        fail(str(exc))
+
+
+def open_reader(app_state: AppState) -> Warehouse:
+    try:
+        return Warehouse.open_reader(app_state.db)
+    except WarehouseError as exc:
+        fail(str(exc))
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Warehouse file (default ./foresight.duckdb or $FORESIGHT_DB)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Configuration TOML (default ./foresight.toml or $FORESIGHT_CONFIG)."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = AppState(db=default_db_path(db), config_path=config, verbose=verbose)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the warehouse (or upgrade its schema) and show where it is."""
+    app_state = state(ctx)
+    with open_writer(app_state) as wh:
+        version = wh.schema_version()
+    console.print(f"warehouse [bold]{app_state.db}[/] ready, schema version {version}")
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet export (may be .gz).")],
+    kind: Annotated[str, typer.Option("--kind", help=f"Document kind: {', '.join(KINDS)}.")],
+    source: Annotated[str | None, typer.Option("--source", help="Source name (default: the file name).")] = None,
+    id_col: Annotated[str | None, typer.Option("--id-col", help="Column with the record id.")] = None,
+    title_col: Annotated[str | None, typer.Option("--title-col")] = None,
+    text_col: Annotated[str | None, typer.Option("--text-col")] = None,
+    date_col: Annotated[str | None, typer.Option("--date-col", help="Date, datetime or bare year.")] = None,
+    url_col: Annotated[str | None, typer.Option("--url-col")] = None,
+    lang_col: Annotated[str | None, typer.Option("--lang-col")] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Language of all rows when the file has no column, e.g. de.")
+    ] = None,
+    split: Annotated[
+        list[str] | None, typer.Option("--split", help="Column holding ';'-separated lists (repeatable).")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, jsonl or parquet (default: from the name).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding (default: UTF-8, else cp1252).")] = "auto",
+    show_problems: Annotated[int, typer.Option("--show-problems", help="How many problems to list.")] = 20,
+) -> None:
+    """Import an export file as documents; every row that cannot be used is reported with its line."""
+    app_state = state(ctx)
+    if kind not in KINDS:
+        fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    mapping = ColumnMapping(
+        id=id_col, title=title_col, text=text_col, date=date_col, url=url_col, language=lang_col,
+        split=tuple(split or ()),
+    )
+    source_name = source or _source_name(file)
+    try:
+        reader = FileImport(file, kind, source_name, mapping, language=language, encoding=encoding, fmt=fmt)
+    except FileImportError as exc:
+        fail(str(exc))
+    from pipeline.importing import import_file
+
+    batch_size = int(app_state.config.section("import").get("batch_size", 5000))
+    with open_writer(app_state) as wh:
+        try:
+            result = import_file(wh, reader, config_hash=app_state.config.config_hash(), batch_size=batch_size)
+        except FileImportError as exc:
+            fail(str(exc))
+    for problem in result.problems[:show_problems]:
+        label = "[yellow]skipped[/]" if problem.skipped else "[cyan]note[/]"
+        err_console.print(f"{label} {problem}", highlight=False, soft_wrap=True)
+    if len(result.problems) > show_problems:
+        err_console.print(
+            f"... and {len(result.problems) - show_problems} more; "
+            f"see `foresight sql \"select * from run_problems where run_id = {result.run_id}\"`"
+        )
+    console.print(
+        f"run {result.run_id}: {source_name} ({kind}): read {result.read}, inserted {result.inserted}, "
+        f"updated {result.updated}, unchanged {result.unchanged}, skipped {result.skipped}, "
+        f"repeated ids {result.duplicates}"
+    )
+    if result.read == 0 or (result.skipped and result.inserted + result.updated + result.unchanged == 0):
+        fail("no usable rows in the file", code=2)
+
+
+@app.command()
+def sql(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="A DuckDB SQL query; the warehouse is opened read-only.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Run ad hoc SQL on the warehouse (read-only) and print the result."""
+    if fmt not in FORMATS:
+        fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    with open_reader(state(ctx)) as wh:
+        try:
+            cursor = wh.con.execute(query)
+            if cursor.description is None:
+                return
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        except duckdb.Error as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            fail(f"SQL error: {first_line}")
+    render_rows(columns, rows, fmt)
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Documents per kind, source and year; the last runs; the schema version."""
+    app_state = state(ctx)
+    with open_reader(app_state) as wh:
+        con = wh.con
+        version = wh.schema_version()
+        per_source = con.execute(
+            """
+            select kind, source, year(published) as year, count(*) as documents
+            from documents group by all order by kind, source, year nulls last
+            """
+        ).fetchall()
+        runs = con.execute(
+            """
+            select run_id, command, coalesce(stage, '') as stage, coalesce(source, '') as source,
+                   started_at, status, counts, coalesce(error, '') as error
+            from runs where parent_run_id is null order by run_id desc limit 10
+            """
+        ).fetchall()
+        total = con.execute("select count(*) from documents").fetchone()
+    console.print(
+        f"warehouse [bold]{app_state.db}[/]: schema version {version} (latest {latest_version()}), "
+        f"{total[0] if total else 0} documents"
+    )
+    render_rows(["kind", "source", "year", "documents"], per_source, "table", title="Documents")
+    render_rows(
+        ["run", "command", "stage", "source", "started", "status", "counts", "error"], runs, "table",
+        title="Last runs",
+    )
+
+
+def _source_name(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name or "import"
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Opening the warehouse file under one connection policy, and migrating its schema.
+
+Policy: a *writer* (init, import, ingest, analyze, scan) opens the file read-write and so holds
+DuckDB's process lock; a *reader* (sql, status, report, emerging) opens it read-only. DuckDB allows
+one writing process per file, so a second writer gets a clear `WarehouseLocked` instead of waiting.
+
+The schema is the ordered list of `migrations/NNN_name.sql`; `schema_version` records each applied
+file. A file written by a newer foresight (a version we do not know) is refused, never modified.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+DEFAULT_DB = "foresight.duckdb"
+ENV_DB = "FORESIGHT_DB"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+class WarehouseError(Exception):
+    """A warehouse problem a user can act on; the message says what to do."""
+
+
+class WarehouseMissing(WarehouseError):
+    """A reader asked for a warehouse file that does not exist."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the write lock."""
+
+
+class SchemaTooNew(WarehouseError):
+    """The file was written by a newer foresight than this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def default_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--db PATH` wins, then `$FORESIGHT_DB`, then ``./foresight.duckdb``."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def migrations() -> list[Migration]:
+    """All migrations shipped with this version, in order."""
+    found = []
+    for entry in resources.files("warehouse.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"duplicate migration numbers: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    return migrations()[-1].version
+
+
+class Warehouse:
+    """One open warehouse file. Use as a context manager; `con` is the DuckDB connection."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+        self.path = path
+        self.con = con
+        self.read_only = read_only
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open_writer(cls, path: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Warehouse:
+        """Open (creating if needed) for writing and bring the schema up to date."""
+        db = default_db_path(path)
+        if db.parent and not db.parent.exists():
+            db.parent.mkdir(parents=True, exist_ok=True)
+        con = _connect(db, read_only=False)
+        wh = cls(db, con, read_only=False)
+        try:
+            wh._refuse_newer()
+            if migrate:
+                wh.migrate()
+        except BaseException:
+            con.close()
+            raise
+        return wh
+
+    @classmethod
+    def open_reader(cls, path: str | os.PathLike[str] | None = None) -> Warehouse:
+        """Open read-only; the schema must already be current (readers never migrate)."""
+        db = default_db_path(path)
+        if not db.exists():
+            raise WarehouseMissing(
+                f"no warehouse at {db}; create one with `foresight init` (or pass --db / set {ENV_DB})"
+            )
+        con = _connect(db, read_only=True)
+        wh = cls(db, con, read_only=True)
+        try:
+            wh._refuse_newer()
+            current = wh.schema_version()
+            if current < latest_version():
+                raise WarehouseError(
+                    f"{db} has schema version {current}, this foresight needs {latest_version()}; "
+                    "run `foresight init` once to upgrade it"
+                )
+        except BaseException:
+            con.close()
+            raise
+        return wh
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        exists = self.con.execute(
+            "select count(*) from information_schema.tables where table_name = 'schema_version'"
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            return 0
+        row = self.con.execute("select coalesce(max(version), 0) from schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> list[Migration]:
+        """Apply every migration newer than the file's version, each in its own transaction."""
+        if self.read_only:
+            raise WarehouseError("cannot migrate a warehouse opened read-only")
+        current = self.schema_version()
+        applied = []
+        for migration in migrations():
+            if migration.version <= current:
+                continue
+            self.con.execute("begin transaction")
+            try:
+                self.con.execute(migration.sql)
+                self.con.execute(
+                    "insert into schema_version (version, name, applied_at) values (?, ?, now())",
+                    [migration.version, migration.name],
+                )
+                self.con.execute("commit")
+            except BaseException:
+                self.con.execute("rollback")
+                raise
+            applied.append(migration)
+        return applied
+
+    def _refuse_newer(self) -> None:
+        current = self.schema_version()
+        known = latest_version()
+        if current > known:
+            raise SchemaTooNew(
+                f"{self.path} was written by a newer foresight (schema version {current}, this one knows "
+                f"up to {known}); upgrade foresight to use it. The file was not changed."
+            )
+
+
+def _connect(db: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            holder = re.search(r"PID (\d+)", message)
+            who = f" (process {holder.group(1)})" if holder else ""
+            raise WarehouseLocked(
+                f"{db} is being written by another foresight process{who}; "
+                "wait for it to finish (a scan can take minutes) and try again"
+            ) from None
+        raise WarehouseError(f"cannot open {db}: {message}") from None
