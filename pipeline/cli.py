@@ -1,105 +1,25 @@
-"""The `foresight` command line: one entry point, one sub-command per job.
+"""The `foresight` command line: foundation commands (init, import, sql, status) and the entry point.
 
-Global options (`--db`, `--config`) are read once here and handed to each command through
-`AppState`; commands print for people with Rich and for scripts with `--format csv|json`.
-Errors a user can fix end the command with one line on stderr and exit code 1, never a traceback.
+Each area adds its commands in a module `pipeline/commands_<area>.py` that registers on the shared
+`app` from `pipeline.app`; `main` imports them all, so adding an area never edits this file.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-from dataclasses import dataclass
+import importlib
+import pkgutil
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import duckdb
 import typer
-from rich.console import Console
 
-from pipeline.config import Config, ConfigError, load_config
+import pipeline
+from pipeline.app import app, console, err_console, fail, open_reader, open_writer, state
 from pipeline.output import FORMATS, render_rows
 from sources.document import KINDS
 from sources.files import ColumnMapping, FileImport, FileImportError
-from warehouse import Warehouse, WarehouseError, default_db_path
 from warehouse.db import latest_version
-
-app = typer.Typer(
-    name="foresight",
-    help="Technology foresight for the Metropole Ruhr: gather, analyse and query emerging topics.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
-err_console = Console(stderr=True)
-log = logging.getLogger("foresight")
-
-
-@dataclass
-class AppState:
-    """What every command needs: where the warehouse is and the configuration."""
-
-    db: Path
-    config_path: Path | None
-    verbose: bool = False
-    _config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as exc:
-                fail(str(exc))
-        return self._config
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one clear line on stderr and stop."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def state(ctx: typer.Context) -> AppState:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, AppState)
-    return obj
-
-
-def open_writer(app_state: AppState) -> Warehouse:
-    try:
-        return Warehouse.open_writer(app_state.db)
-    except WarehouseError as exc:
-        fail(str(exc))
-
-
-def open_reader(app_state: AppState) -> Warehouse:
-    try:
-        return Warehouse.open_reader(app_state.db)
-    except WarehouseError as exc:
-        fail(str(exc))
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    db: Annotated[
-        Path | None,
-        typer.Option("--db", help="Warehouse file (default ./foresight.duckdb or $FORESIGHT_DB)."),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="Configuration TOML (default ./foresight.toml or $FORESIGHT_CONFIG)."),
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
-) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    ctx.obj = AppState(db=default_db_path(db), config_path=config, verbose=verbose)
 
 
 @app.command()
@@ -138,7 +58,12 @@ def import_command(
     if kind not in KINDS:
         fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     mapping = ColumnMapping(
-        id=id_col, title=title_col, text=text_col, date=date_col, url=url_col, language=lang_col,
+        id=id_col,
+        title=title_col,
+        text=text_col,
+        date=date_col,
+        url=url_col,
+        language=lang_col,
         split=tuple(split or ()),
     )
     source_name = source or _source_name(file)
@@ -160,7 +85,7 @@ def import_command(
     if len(result.problems) > show_problems:
         err_console.print(
             f"... and {len(result.problems) - show_problems} more; "
-            f"see `foresight sql \"select * from run_problems where run_id = {result.run_id}\"`"
+            f'see `foresight sql "select * from run_problems where run_id = {result.run_id}"`'
         )
     console.print(
         f"run {result.run_id}: {source_name} ({kind}): read {result.read}, inserted {result.inserted}, "
@@ -220,7 +145,9 @@ def status(ctx: typer.Context) -> None:
     )
     render_rows(["kind", "source", "year", "documents"], per_source, "table", title="Documents")
     render_rows(
-        ["run", "command", "stage", "source", "started", "status", "counts", "error"], runs, "table",
+        ["run", "command", "stage", "source", "started", "status", "counts", "error"],
+        runs,
+        "table",
         title="Last runs",
     )
 
@@ -233,8 +160,16 @@ def _source_name(path: Path) -> str:
     return name or "import"
 
 
+def register_commands() -> None:
+    """Import every `pipeline/commands_*.py` so its commands join the app (idempotent)."""
+    for module in sorted(pkgutil.iter_modules(pipeline.__path__), key=lambda m: m.name):
+        if module.name.startswith("commands_"):
+            importlib.import_module(f"pipeline.{module.name}")
+
+
 def main() -> None:
     """Console-script entry point."""
+    register_commands()
     app()
 
 

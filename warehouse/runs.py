@@ -58,15 +58,11 @@ def record_problems(
 ) -> int:
     rows = [(run_id, source, p.location, p.message) for p in problems]
     if rows:
-        con.executemany(
-            "insert into run_problems (run_id, source, location, message) values (?, ?, ?, ?)", rows
-        )
+        con.executemany("insert into run_problems (run_id, source, location, message) values (?, ?, ?, ?)", rows)
     return len(rows)
 
 
-def register_source(
-    con: duckdb.DuckDBPyConnection, source: str, kind: str, run_id: int | None = None
-) -> None:
+def register_source(con: duckdb.DuckDBPyConnection, source: str, kind: str, run_id: int | None = None) -> None:
     """Create the `sources` row on first sight; later calls only move `last_run_id`."""
     con.execute(
         """
