@@ -230,7 +230,9 @@ class FileImport:
                 yield location, dict(zip(header, fields, strict=True)), header
 
     def _jsonl_rows(self) -> Iterator[tuple[str, dict[str, Any], list[str]]]:
-        header: list[str] | None = None
+        header = self._jsonl_header()
+        if not header:
+            raise FileImportError(f"{self.path}: file is empty (no JSON object on any line)")
         with self._text_stream() as stream:
             for number, line in enumerate(stream, start=1):
                 if not line.strip():
@@ -246,13 +248,23 @@ class FileImport:
                     self.rows_read += 1
                     self.problems.append(Problem(location, "line is not a JSON object; skipped"))
                     continue
-                if header is None:
-                    header = list(record)
-                else:
-                    header.extend(k for k in record if k not in header)
                 yield location, record, header
-        if header is None:
-            raise FileImportError(f"{self.path}: file is empty (no JSON object on any line)")
+
+    def _jsonl_header(self, sample_lines: int = 1000) -> list[str]:
+        """The keys of the first objects: JSONL records may omit keys, so one record is not enough."""
+        header: dict[str, None] = {}
+        with self._text_stream() as stream:
+            for number, line in enumerate(stream):
+                if number >= sample_lines:
+                    break
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(record, dict):
+                    header.update(dict.fromkeys(record))
+        self._non_utf8 = 0  # counted again on the real pass
+        return list(header)
 
     def _parquet_rows(self) -> Iterator[tuple[str, dict[str, Any], list[str]]]:
         import pyarrow.parquet as pq  # only needed for Parquet
