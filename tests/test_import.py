@@ -147,7 +147,7 @@ def test_repeated_ids_count_once_and_are_reported(cli, db_path, tmp_path) -> Non
     [
         ("", [], "file is empty"),
         ("id,title,date\n", [], "no usable rows"),
-        ("id,title,date\n1,x,2020\n", ["--date-col", "grant_date"], "'grant_date' (--date-col) not found; columns present: id, title, date"),
+        ("id,title,date\n1,x,2020\n", ["--date-col", "grant_date"], "'grant_date' (--date-col) not found; columns present: id, title, date"),  # noqa: E501
         ("key,title\n1,x\n", [], "no id column found"),
         ("id,title,date\n1,x,someday\n", [], "no usable rows"),
     ],
