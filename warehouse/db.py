@@ -1,8 +1,13 @@
 """Opening the warehouse file under one connection policy, and migrating its schema.
 
 Policy: a *writer* (init, import, ingest, analyze, scan) opens the file read-write and so holds
-DuckDB's process lock; a *reader* (sql, status, report, emerging) opens it read-only. DuckDB allows
-one writing process per file, so a second writer gets a clear `WarehouseLocked` instead of waiting.
+DuckDB's process lock; DuckDB allows one writing process per file, so a second writer gets a clear
+`WarehouseLocked` instead of waiting. When a writer closes, it *publishes* the finished state: the
+file is checkpointed and copied to ``<name>.published.duckdb`` next to it, then renamed into place
+atomically. A *reader* (sql, status, report, emerging, an analyst's own DuckDB session) opens that
+published copy read-only. So analysts query the last finished state while a scan writes, never see
+half a scan, and never block the scan (a read-only open of the main file would hold a lock that
+keeps the next writer out). A reader that already has the old copy open keeps reading it unchanged.
 
 The schema is the ordered list of `migrations/NNN_name.sql`; `schema_version` records each applied
 file. A file written by a newer foresight (a version we do not know) is refused, never modified.
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -68,6 +74,12 @@ def migrations() -> list[Migration]:
     return found
 
 
+def published_path(db: Path) -> Path:
+    """Where readers find the last published state of warehouse `db`."""
+    name = db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
+    return db.with_name(f"{name}.published.duckdb")
+
+
 def latest_version() -> int:
     return migrations()[-1].version
 
@@ -76,9 +88,10 @@ class Warehouse:
     """One open warehouse file. Use as a context manager; `con` is the DuckDB connection."""
 
     def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
-        self.path = path
+        self.path = path  # the warehouse file the user named (a reader actually reads `published_path`)
         self.con = con
         self.read_only = read_only
+        self._closed = False
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -101,13 +114,26 @@ class Warehouse:
 
     @classmethod
     def open_reader(cls, path: str | os.PathLike[str] | None = None) -> Warehouse:
-        """Open read-only; the schema must already be current (readers never migrate)."""
+        """Open the last published state read-only; the schema must be current (readers never migrate).
+
+        A warehouse that was never published (written by an older foresight, or its first writer was
+        killed) is published here first, if no writer holds it.
+        """
         db = default_db_path(path)
         if not db.exists():
             raise WarehouseMissing(
                 f"no warehouse at {db}; create one with `foresight init` (or pass --db / set {ENV_DB})"
             )
-        con = _connect(db, read_only=True)
+        snapshot = published_path(db)
+        if not snapshot.exists():
+            try:
+                cls.open_writer(db, migrate=False).close()
+            except WarehouseLocked:
+                raise WarehouseLocked(
+                    f"{db} has no published state yet and a foresight process is writing it; "
+                    "try again when it has finished"
+                ) from None
+        con = _connect(snapshot, read_only=True)
         wh = cls(db, con, read_only=True)
         try:
             wh._refuse_newer()
@@ -123,7 +149,16 @@ class Warehouse:
         return wh
 
     def close(self) -> None:
+        """Close; a writer checkpoints and publishes what it committed (see the module docstring)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.read_only:
+            self.con.close()
+            return
+        self.con.execute("checkpoint")
         self.con.close()
+        publish(self.path)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -175,6 +210,24 @@ class Warehouse:
                 f"{self.path} was written by a newer foresight (schema version {current}, this one knows "
                 f"up to {known}); upgrade foresight to use it. The file was not changed."
             )
+
+
+def publish(db: Path) -> Path:
+    """Copy the closed warehouse `db` to its published path atomically and durably; return that path.
+
+    The copy goes to a temporary file in the same folder, is flushed to disk, then renamed over the
+    old copy: a reader sees either the old state or the new one, never a mix, even after a crash.
+    """
+    target = published_path(db)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(db, temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
 
 
 def _connect(db: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
