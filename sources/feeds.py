@@ -1,0 +1,333 @@
+"""News feeds (RSS 0.9x/1.0/2.0, Atom) as `Document` records, and full text of the linked pages.
+
+The bytes come from our `HttpClient` (so timeouts, size limits and conditional GET apply); feedparser
+only parses. Each entry becomes a ``news`` document whose id is ``news:`` plus a hash of its canonical
+URL, so the same article seen in two feeds, or again next week, is one document. Dates are read
+robustly (missing weekday, any zone); an entry without a usable date gets the day it was first seen
+and says so in ``extra.date_source``. Summaries are stripped of HTML. Optional full text comes from
+the article page through trafilatura, only where robots.txt allows it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import feedparser
+import trafilatura
+
+from sources.document import Document, parse_date
+from sources.files import Problem
+from sources.http import Fetched, HttpClient, HttpError, RobotsDisallowed, Validators
+
+# Query parameters that only track where a click came from; they never change the article.
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "wt_mc", "wt.mc_id", "cmp", "at_medium", "at_campaign"}
+)
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
+
+
+class FeedError(Exception):
+    """The response is not a usable feed (an HTML page, broken XML with no entries); the message says which."""
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One configured feed: a short `name` (the source name in the warehouse), its URL and options."""
+
+    name: str
+    url: str
+    language: str | None = None
+    full_text: bool = False
+
+    @classmethod
+    def from_mapping(cls, value: Mapping[str, Any]) -> FeedSpec:
+        url = str(value.get("url") or "").strip()
+        if not url:
+            raise ValueError(f"feed {value!r} has no url")
+        name = str(value.get("name") or "").strip() or feed_source_name(url)
+        return cls(
+            name=name,
+            url=url,
+            language=(str(value["language"]) if value.get("language") else None),
+            full_text=bool(value.get("full_text", False)),
+        )
+
+
+@dataclass
+class ParsedFeed:
+    """What one feed response gave: its documents, the entries that could not be used, and notes."""
+
+    title: str | None
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    entries: int = 0
+
+
+@dataclass(frozen=True)
+class FeedFetch:
+    """One fetch of a feed: `not_modified` when the server answered 304 to our validators."""
+
+    spec: FeedSpec
+    validators: Validators
+    parsed: ParsedFeed | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.parsed is None
+
+
+@dataclass(frozen=True)
+class PageText:
+    """Full text of an article page: status ``ok`` with text, or ``disallowed`` / ``failed`` / ``empty``."""
+
+    status: str
+    text: str | None = None
+    error: str | None = None
+
+
+def feed_source_name(url: str) -> str:
+    """A readable source name for an ad hoc feed: ``feed:host/path``."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    return f"feed:{parts.netloc.lower()}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def fetch_feed(client: HttpClient, spec: FeedSpec, validators: Validators, *, first_seen: date) -> FeedFetch:
+    """Conditionally GET the feed and parse it; raises `HttpError` or `FeedError` when it cannot be read."""
+    fetched = client.get(spec.url, validators=validators, headers={"Accept": _FEED_ACCEPT})
+    if fetched.not_modified:
+        # Keep what we had when the server sends no new validators with its 304.
+        kept = Validators(
+            etag=fetched.validators.etag or validators.etag,
+            last_modified=fetched.validators.last_modified or validators.last_modified,
+        )
+        return FeedFetch(spec, kept, None)
+    parsed = parse_feed(fetched.content, spec, content_type=fetched.content_type, first_seen=first_seen)
+    return FeedFetch(spec, fetched.validators, parsed)
+
+
+_FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9"
+
+
+def parse_feed(content: bytes, spec: FeedSpec, *, content_type: str = "", first_seen: date) -> ParsedFeed:
+    """Turn feed bytes into documents; entries without a link or id are reported, not guessed."""
+    headers = {"content-location": spec.url}
+    if content_type:
+        headers["content-type"] = content_type
+    result = feedparser.parse(content, response_headers=headers)
+    entries = list(result.entries)
+    if not entries:
+        _raise_not_a_feed(content, result, spec)
+    parsed = ParsedFeed(title=_clean_text(result.feed.get("title")), entries=len(entries))
+    if result.bozo:
+        exc = result.get("bozo_exception")
+        parsed.problems.append(
+            Problem(spec.url, f"feed is not well-formed ({type(exc).__name__}: {exc}); read leniently", skipped=False)
+        )
+    language = spec.language or _language(result.feed.get("language"))
+    seen_guids: set[str] = set()
+    seen_urls: set[str] = set()
+    for position, entry in enumerate(entries, start=1):
+        location = f"{spec.url} entry {position}"
+        guid = str(entry.get("id") or "").strip() or None
+        link = str(entry.get("link") or "").strip() or None
+        url = canonical_url(link, base=spec.url) if link else None
+        if url is None and guid and guid.startswith(("http://", "https://")):
+            url = canonical_url(guid)
+        if url is None and guid is None:
+            parsed.problems.append(Problem(location, "entry has neither link nor guid; skipped"))
+            continue
+        if (guid and guid in seen_guids) or (url and url in seen_urls):
+            parsed.problems.append(Problem(location, f"repeats an earlier entry ({url or guid}); skipped"))
+            continue
+        if guid:
+            seen_guids.add(guid)
+        if url:
+            seen_urls.add(url)
+        parsed.documents.append(_entry_document(entry, spec, url, guid, language, first_seen))
+    return parsed
+
+
+def _raise_not_a_feed(content: bytes, result: Any, spec: FeedSpec) -> None:
+    head = content[:4096].lower()
+    if b"<html" in head or b"<!doctype html" in head:
+        hint = ""
+        alternate = re.search(
+            rb"<link[^>]+type=[\"']application/(?:rss|atom)\+xml[\"'][^>]*>", content[:200_000], re.IGNORECASE
+        )
+        if alternate:
+            href = re.search(rb"href=[\"']([^\"']+)[\"']", alternate.group(0))
+            if href:
+                hint = f"; the page names a feed at {urljoin(spec.url, href.group(1).decode('utf-8', 'replace'))}"
+        raise FeedError(f"{spec.url}: the server returned an HTML page, not a feed{hint}")
+    if result.bozo:
+        exc = result.get("bozo_exception")
+        raise FeedError(f"{spec.url}: not a readable feed ({type(exc).__name__}: {exc})")
+    if result.version:
+        raise FeedError(f"{spec.url}: the feed has no entries")
+    raise FeedError(f"{spec.url}: the response is not RSS or Atom")
+
+
+def _entry_document(
+    entry: Any, spec: FeedSpec, url: str | None, guid: str | None, language: str | None, first_seen: date
+) -> Document:
+    extra: dict[str, Any] = {"feed": spec.name, "feed_url": spec.url}
+    if guid:
+        extra["guid"] = guid
+    published, date_source = _entry_date(entry)
+    if published is None:
+        published, date_source = first_seen, "first_seen"
+    extra["date_source"] = date_source
+    summary = strip_html(entry.get("summary") or "") or None
+    body = None
+    for content in entry.get("content") or []:
+        value = strip_html(content.get("value") or "")
+        if value and (body is None or len(value) > len(body)):
+            body = value
+    if summary and body and summary != body:
+        extra["summary"] = summary
+    tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
+    if tags:
+        extra["categories"] = tags
+    author = _clean_text(entry.get("author"))
+    if author:
+        extra["author"] = author
+    doc_id = news_doc_id(url) if url else "news:" + _digest(f"{spec.url}#{guid}")
+    return Document(
+        doc_id=doc_id,
+        kind="news",
+        source=spec.name,
+        title=strip_html(entry.get("title") or "") or None,
+        text=body or summary,
+        url=url,
+        published=published,
+        language=language,
+        extra=extra,
+    )
+
+
+def _entry_date(entry: Any) -> tuple[date | None, str]:
+    """The entry's date in UTC: feedparser's parsed time first, then our own parser on the raw string."""
+    for key in ("published", "updated", "created"):
+        parsed_time = entry.get(f"{key}_parsed")
+        if parsed_time:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(parsed_time), UTC).date(), key
+            except (OverflowError, ValueError):
+                pass
+        raw = entry.get(key)
+        if raw:
+            found = parse_date(raw)
+            if found:
+                return found[0], key
+    return None, "first_seen"
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """The URL an article is known by: absolute, lower-case host, no fragment, no tracking parameters.
+
+    Query parameters are sorted so their order does not make two URLs differ; the path is kept as it is.
+    """
+    url = html.unescape(url.strip())
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower() if parts.hostname else ""
+    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(query)), ""))
+
+
+def news_doc_id(url: str) -> str:
+    """``news:`` + a hash of the canonical URL without its scheme (an http→https move is the same article)."""
+    canonical = canonical_url(url) or url
+    return "news:" + _digest(canonical.split("://", 1)[-1])
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b[^>]*>", re.IGNORECASE)
+_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\s*\n\s*")
+
+
+def strip_html(value: str) -> str:
+    """Plain text from an HTML fragment: scripts dropped, block tags become line breaks, entities decoded."""
+    if not value:
+        return ""
+    text = _DROP.sub(" ", value)
+    text = _BLOCK.sub("\n", text)
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = _SPACES.sub(" ", text)
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+def _clean_text(value: Any) -> str | None:
+    return strip_html(str(value)) or None if value else None
+
+
+def _language(value: Any) -> str | None:
+    if not value:
+        return None
+    code = str(value).strip().lower().replace("_", "-").split("-")[0]
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+# -- full text ------------------------------------------------------------------------------------
+
+
+def extract_page_text(client: HttpClient, url: str) -> PageText:
+    """Fetch an article page (robots.txt permitting) and extract its main text with trafilatura."""
+    try:
+        fetched = client.get_page(url)
+    except HttpError as exc:
+        status = "disallowed" if isinstance(exc, RobotsDisallowed) else "failed"
+        return PageText(status, error=str(exc))
+    text = trafilatura.extract(
+        decode_html(fetched), url=url, include_comments=False, include_tables=False, favor_precision=True
+    )
+    if not text or not text.strip():
+        return PageText("empty", error=f"{url}: no main text found on the page")
+    return PageText("ok", text=text.strip())
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def decode_html(fetched: Fetched) -> str:
+    """Decode a page: the HTTP charset, else the page's own <meta charset>, else UTF-8, else Windows-1252."""
+    candidates = []
+    match = re.search(r"charset=([\w.:-]+)", fetched.content_type, re.I)
+    if match:
+        candidates.append(match.group(1))
+    meta = _META_CHARSET.search(fetched.content[:4096])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "replace"))
+    candidates += ["utf-8", "cp1252"]
+    for encoding in candidates:
+        try:
+            return fetched.content.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return fetched.content.decode("utf-8", errors="replace")
