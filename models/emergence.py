@@ -52,8 +52,9 @@ ESCORE_PP_SCALE = 10.0
 #: Popularity values at or below this are "faded away" and ignored for percentile thresholds (as in BERTrend).
 POPULARITY_FLOOR = 1e-5
 
-# Series are scored in blocks of this many rows so pairwise arrays (n_periods^2 per series) stay small in memory.
-_BLOCK_ROWS = 2048
+# Pairwise arrays (n_periods^2 per series) are built for blocks of series holding at most this many pairs,
+# so that memory stays around 100 MB however many or long the series are.
+_PAIRS_PER_BLOCK = 4_000_000
 # Probabilities of the burst automaton are kept inside (0, 1) so that logarithms stay finite.
 _P_EPS = 1e-12
 
@@ -185,8 +186,9 @@ def _mann_kendall_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     later, earlier = np.triu_indices(n, 1)[::-1]  # pairs (i < j): earlier = i, later = j
     s = np.empty(n_rows)
     tie_term = np.empty(n_rows)
-    for start in range(0, n_rows, _BLOCK_ROWS):
-        block = values[start : start + _BLOCK_ROWS]
+    rows_per_block = max(1, _PAIRS_PER_BLOCK // (n * n))
+    for start in range(0, n_rows, rows_per_block):
+        block = values[start : start + rows_per_block]
         s[start : start + len(block)] = np.sign(block[:, later] - block[:, earlier]).sum(axis=1)
         # For a value shared by t observations, sum_groups t(t-1)(2t+5) = sum_elements (c-1)(2c+5), c = group size.
         group_size = (block[:, :, None] == block[:, None, :]).sum(axis=2)
@@ -210,8 +212,9 @@ def _sen_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     later, earlier = np.triu_indices(n, 1)[::-1]
     distance = (later - earlier).astype(float)
     slope = np.empty(n_rows)
-    for start in range(0, n_rows, _BLOCK_ROWS):
-        block = values[start : start + _BLOCK_ROWS]
+    rows_per_block = max(1, _PAIRS_PER_BLOCK // (n * n))
+    for start in range(0, n_rows, rows_per_block):
+        block = values[start : start + rows_per_block]
         slope[start : start + len(block)] = np.median((block[:, later] - block[:, earlier]) / distance, axis=1)
     intercept = np.median(values, axis=1) - np.median(np.arange(n)) * slope
     return slope, intercept
@@ -1040,10 +1043,10 @@ def score_many(
             kind_sums[kind] = kind_matrix.sum(axis=1)
 
     share_matrix = np.divide(count_matrix, total_matrix, out=np.zeros_like(count_matrix), where=total_matrix > 0)
-    positive_totals = np.where(total_matrix > 0, total_matrix, np.nan)
-    with np.errstate(invalid="ignore"):
-        mean_total = np.nanmean(positive_totals, axis=1) if n else np.full(n_rows, np.nan)
-    mean_total = np.where(np.isfinite(mean_total), mean_total, 0.0)
+    periods_with_documents = (total_matrix > 0).sum(axis=1)
+    mean_total = np.divide(
+        total_matrix.sum(axis=1), periods_with_documents, out=np.zeros(n_rows), where=periods_with_documents > 0
+    )
     smoothing = np.where(mean_total > 0, cfg.pseudo_count / np.where(mean_total > 0, mean_total, 1.0), 1.0)
     growth_ratio = _growth_rows(share_matrix, cfg.recent, smoothing)
 
