@@ -9,6 +9,7 @@ through either of two equivalent forms, whichever suits its loop:
             step.advance()            # or step.advance(len(batch)), step.update(done)
 
     progress("embeddings", done, total)                        # a plain call, e.g. from a callback
+    progress("waz: 12 fetched, 3 new")                         # a sentence between steps
 
 `Progress` itself prints nothing, so a stage may always call it; `make_progress()` picks the right
 one for where the output goes: `RichProgress` (done/total, rate, time left) when stderr is a
@@ -100,8 +101,15 @@ class Progress:
             self._steps.pop(name, None)
             self._finished(state)
 
-    def __call__(self, name: str, done: int, total: int | None = None) -> None:
-        """Report `done` of `total` for the step `name`, starting it on first sight."""
+    def __call__(self, name: str, done: int | None = None, total: int | None = None) -> None:
+        """Report `done` of `total` for the step `name`, starting it on first sight.
+
+        Called with a text only (``progress("waz: 12 fetched, 3 new")``) it is a `message`, so a
+        stage that reports in sentences can take the same object.
+        """
+        if done is None:
+            self.message(name)
+            return
         state = self._steps.get(name)
         if state is None:
             state = StepState(name, total)

@@ -265,7 +265,12 @@ def ingest_stage(ctx: ScanContext) -> dict[str, Any]:
     from pipeline.ingest import run_ingest
 
     result = run_ingest(ctx.warehouse, ctx.config, parent_run_id=ctx.stage_run_id, progress=ctx.progress)
-    counts.update(counts_of(result))
+    counts["sources"] = {o.source: {"status": o.status, **o.counts(), "error": o.error} for o in result.outcomes}
+    counts["new"] = result.new + sum(int(c.get("inserted", 0)) for c in counts.get("imports", {}).values())
+    counts["requests"] = result.requests
+    if result.status != "ok":
+        counts["status"] = "partial"
+        counts["error"] = "; ".join(f"{o.source}: {o.error}" for o in result.failed)
     return counts
 
 
