@@ -25,573 +25,65 @@ Indicators (each function's docstring gives its formula and edge cases):
 Outputs never contain NaN or infinity: degenerate inputs (empty series, all zeros, one period) give documented neutral
 values (growth 1.0, S = 0, p = 1.0, slope 0.0, no bursts, class "noise", trend "stable"). Invalid inputs (negative or
 non-finite counts, mismatched lengths) raise ``ValueError`` with a message saying what to fix.
+
+Import everything from this module; the formulas live in ``emergence_series`` (shares, growth, Mann–Kendall, trend),
+``emergence_bursts`` (Kleinberg), ``emergence_escore`` (Porter–Carley) and ``emergence_popularity`` (BERTrend), and
+novelty, cross-source presence and the combined scorer are here. Documentation: ``docs/emergence.md``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import ndtr
+
+from models.emergence_bursts import Burst, BurstResult, _burst_states, kleinberg_bursts
+from models.emergence_escore import (
+    EmergenceCriteria,
+    EScore,
+    _criteria_rows,
+    _escore_rows,
+    _porter_windows,
+    emergence_criteria,
+    escore,
+)
+from models.emergence_popularity import (
+    POPULARITY_FLOOR,
+    PopularityThresholds,
+    SignalClass,
+    _classify_rows,
+    _ols_slope_rows,
+    _popularity_rows,
+    classify_signal,
+    popularity,
+    popularity_thresholds,
+)
+from models.emergence_series import (
+    MannKendall,
+    MKTrend,
+    Trend,
+    _counts_and_totals,
+    _growth_rows,
+    _mann_kendall_rows,
+    _sen_rows,
+    _trend_rows,
+    growth,
+    mann_kendall,
+    sens_slope,
+    shares,
+    trend_direction,
+)
 
 Granularity = Literal["week", "month", "quarter", "year"]
-SignalClass = Literal["noise", "weak", "strong"]
-Trend = Literal["rising", "stable", "fading"]
-MKTrend = Literal["increasing", "decreasing", "no trend"]
 
 #: Source kinds of a ``Document`` (see ``sources/document.py``), in report order.
 SOURCE_KINDS: tuple[str, ...] = ("news", "patent", "publication", "policy")
 
 #: ``tanh(escore_pp / ESCORE_PP_SCALE)`` is the EScore part of the combined score (see ``score_many``).
 ESCORE_PP_SCALE = 10.0
-
-#: Popularity values at or below this are "faded away" and ignored for percentile thresholds (as in BERTrend).
-POPULARITY_FLOOR = 1e-5
-
-# Pairwise arrays (n_periods^2 per series) are built for blocks of series holding at most this many pairs,
-# so that memory stays around 100 MB however many or long the series are.
-_PAIRS_PER_BLOCK = 4_000_000
-# Probabilities of the burst automaton are kept inside (0, 1) so that logarithms stay finite.
-_P_EPS = 1e-12
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# input checking
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def _as_matrix(values: ArrayLike, name: str) -> np.ndarray:
-    """Return ``values`` as a float 2-D array (series x periods); 1-D input becomes one row.
-
-    Rejects NaN, infinities and negative numbers because counts cannot be any of those and a silent NaN would
-    propagate into every score of a run.
-    """
-    array = np.asarray(values, dtype=float)
-    if array.ndim == 0:
-        raise ValueError(f"{name} must be a sequence of per-period values, got a single number")
-    if array.ndim == 1:
-        array = array[None, :]
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 1-D (one series) or 2-D (series x periods), got {array.ndim}-D")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values; pass 0 for periods without documents")
-    if np.any(array < 0):
-        raise ValueError(f"{name} contains negative values; counts must be >= 0")
-    return array
-
-
-def _counts_and_totals(counts: ArrayLike, totals: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a count matrix and broadcast the totals (one row shared by all series, or one row per series)."""
-    count_matrix = _as_matrix(counts, "counts")
-    total_matrix = _as_matrix(totals, "totals")
-    if total_matrix.shape[1] != count_matrix.shape[1]:
-        raise ValueError(
-            f"counts has {count_matrix.shape[1]} periods but totals has {total_matrix.shape[1]}; "
-            "pass one total per period"
-        )
-    if total_matrix.shape[0] not in (1, count_matrix.shape[0]):
-        raise ValueError(
-            f"totals has {total_matrix.shape[0]} rows for {count_matrix.shape[0]} series; "
-            "pass one row or one per series"
-        )
-    return count_matrix, np.broadcast_to(total_matrix, count_matrix.shape)
-
-
-def _one_series(values: ArrayLike, name: str) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D series, got shape {array.shape}")
-    return array
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# shares and growth
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def shares(counts: ArrayLike, totals: ArrayLike) -> np.ndarray:
-    """Share of all documents per period: ``share_t = counts_t / totals_t``, and 0 where ``totals_t == 0``.
-
-    Why shares and not counts: the number of documents we collect changes over time (a new feed, a patent office
-    backlog); a topic is emerging when it takes a larger part of what is published, not when everything grows.
-
-    ``counts`` may be 1-D (one series) or 2-D (series x periods); ``totals`` is one row per period shared by all
-    series, or the same shape as ``counts``. Returns an array of the shape of ``counts``.
-    """
-    count_matrix, total_matrix = _counts_and_totals(counts, totals)
-    result = np.divide(count_matrix, total_matrix, out=np.zeros_like(count_matrix), where=total_matrix > 0)
-    return result[0] if np.ndim(counts) == 1 else result
-
-
-def _growth_rows(share_matrix: np.ndarray, recent: int, smoothing: np.ndarray | float) -> np.ndarray:
-    n_periods = share_matrix.shape[1]
-    if n_periods <= recent or recent < 1:
-        return np.ones(share_matrix.shape[0])
-    recent_mean = share_matrix[:, -recent:].mean(axis=1)
-    earlier_mean = share_matrix[:, :-recent].mean(axis=1)
-    return (recent_mean + smoothing) / (earlier_mean + smoothing)
-
-
-def growth(shares: ArrayLike, recent: int = 3, *, smoothing: float = 1e-3) -> float:
-    """Growth ratio of the recent share over the earlier share, smoothed.
-
-    ``growth = (mean(s[-k:]) + a) / (mean(s[:-k]) + a)`` with ``k = recent`` and ``a = smoothing``.
-
-    The smoothing ``a`` is a pseudo-share added to both means: it keeps the ratio finite when a topic did not exist in
-    the earlier periods and stops a step from 1 to 3 documents reading as "tripled". ``score_series`` sets ``a`` to one
-    document at the series' average volume (``pseudo_count / mean(totals)``); here the default is 0.1 % of documents.
-    Returns 1.0 ("no evidence of change") when there are no earlier periods (``len(s) <= k``). Example: shares
-    ``[0.1, 0.1, 0.2, 0.4]``, ``recent=2``, ``smoothing=0.1`` give ``(0.3 + 0.1) / (0.1 + 0.1) = 2.0``.
-    """
-    series = _one_series(shares, "shares")
-    if recent < 1:
-        raise ValueError(f"recent must be >= 1 period, got {recent}")
-    if smoothing <= 0:
-        raise ValueError(f"smoothing must be > 0 so that growth stays finite, got {smoothing}")
-    if series.size and not np.all(np.isfinite(series)):
-        raise ValueError("shares contains NaN or infinite values")
-    return float(_growth_rows(series[None, :], recent, smoothing)[0])
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Mann–Kendall and Sen's slope
-# --------------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MannKendall:
-    """Result of the Mann–Kendall trend test (see ``mann_kendall``)."""
-
-    n: int
-    s: float
-    var_s: float
-    z: float
-    p: float
-    tau: float
-    slope: float
-    intercept: float
-    trend: MKTrend
-
-
-def _mann_kendall_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """S, Var(S), Z, p and tau for every row (vectorised; rows are series, columns periods in time order)."""
-    n_rows, n = values.shape
-    if n < 2:
-        zeros = np.zeros(n_rows)
-        return zeros, zeros.copy(), zeros.copy(), np.ones(n_rows), zeros.copy()
-    later, earlier = np.triu_indices(n, 1)[::-1]  # pairs (i < j): earlier = i, later = j
-    s = np.empty(n_rows)
-    tie_term = np.empty(n_rows)
-    rows_per_block = max(1, _PAIRS_PER_BLOCK // (n * n))
-    for start in range(0, n_rows, rows_per_block):
-        block = values[start : start + rows_per_block]
-        s[start : start + len(block)] = np.sign(block[:, later] - block[:, earlier]).sum(axis=1)
-        # For a value shared by t observations, sum_groups t(t-1)(2t+5) = sum_elements (c-1)(2c+5), c = group size.
-        group_size = (block[:, :, None] == block[:, None, :]).sum(axis=2)
-        tie_term[start : start + len(block)] = ((group_size - 1) * (2 * group_size + 5)).sum(axis=1)
-    var_s = (n * (n - 1) * (2 * n + 5) - tie_term) / 18.0
-    root = np.sqrt(np.maximum(var_s, 0.0))
-    safe_root = np.where(root > 0, root, 1.0)
-    z = np.where(s > 0, (s - 1) / safe_root, np.where(s < 0, (s + 1) / safe_root, 0.0))
-    z = np.where(root > 0, z, 0.0)
-    p = 2.0 * ndtr(-np.abs(z))
-    tau = s / (n * (n - 1) / 2.0)
-    return s, var_s, z, p, tau
-
-
-def _sen_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sen's slope and intercept for every row (vectorised)."""
-    n_rows, n = values.shape
-    if n < 2:
-        intercept = values[:, 0].copy() if n == 1 else np.zeros(n_rows)
-        return np.zeros(n_rows), intercept
-    later, earlier = np.triu_indices(n, 1)[::-1]
-    distance = (later - earlier).astype(float)
-    slope = np.empty(n_rows)
-    rows_per_block = max(1, _PAIRS_PER_BLOCK // (n * n))
-    for start in range(0, n_rows, rows_per_block):
-        block = values[start : start + rows_per_block]
-        slope[start : start + len(block)] = np.median((block[:, later] - block[:, earlier]) / distance, axis=1)
-    intercept = np.median(values, axis=1) - np.median(np.arange(n)) * slope
-    return slope, intercept
-
-
-def sens_slope(values: ArrayLike) -> float:
-    """Sen's (Theil–Sen) slope: the median of ``(x_j - x_i) / (j - i)`` over all pairs ``i < j``.
-
-    Robust to single outliers (one spike changes few pairwise slopes), in units of the series per period.
-    Returns 0.0 for fewer than two values. Same estimate as ``scipy.stats.theilslopes(x).slope``.
-    Example: ``[1, 2, 4]`` has pairwise slopes 1, 1.5, 2, so the slope is 1.5.
-    """
-    series = _one_series(values, "values")
-    if not np.all(np.isfinite(series)):
-        raise ValueError("values contains NaN or infinite values")
-    return float(_sen_rows(series[None, :])[0][0])
-
-
-def mann_kendall(values: ArrayLike, *, alpha: float = 0.05) -> MannKendall:
-    """Mann–Kendall test for a monotonic trend in a series ``x_1..x_n`` (time order), with Sen's slope.
-
-    - ``S = sum_{i<j} sign(x_j - x_i)``
-    - ``Var(S) = [n(n-1)(2n+5) - sum_g t_g(t_g-1)(2t_g+5)] / 18`` where ``t_g`` is the size of each group of tied
-      values (the tie correction matters for count series with many zeros).
-    - ``Z = (S-1)/sqrt(Var S)`` if ``S > 0``, ``(S+1)/sqrt(Var S)`` if ``S < 0``, else 0 (continuity correction).
-    - ``p = 2 (1 - Phi(|Z|))`` (two-sided), ``tau = S / (n(n-1)/2)`` (Kendall's tau-a against time).
-    - ``trend`` is "increasing" / "decreasing" when ``p < alpha``, else "no trend".
-    - ``slope`` is Sen's slope, ``intercept = median(x) - median(0..n-1) * slope`` (as in pymannkendall).
-
-    Degenerate cases: fewer than two values or all values tied give ``S = 0, Z = 0, p = 1.0``.
-    Worked example: ``[1, 2, 3, 4, 5]`` gives ``S = 10``, ``Var(S) = 5*4*15/18 = 16.67``, ``Z = 9/4.08 = 2.205``,
-    ``p = 0.0275``, ``tau = 1.0``, ``slope = 1.0``.
-    """
-    series = _one_series(values, "values")
-    if not np.all(np.isfinite(series)):
-        raise ValueError("values contains NaN or infinite values")
-    row = series[None, :]
-    s, var_s, z, p, tau = _mann_kendall_rows(row)
-    slope, intercept = _sen_rows(row)
-    return MannKendall(
-        n=int(series.size),
-        s=float(s[0]),
-        var_s=float(var_s[0]),
-        z=float(z[0]),
-        p=float(p[0]),
-        tau=float(tau[0]),
-        slope=float(slope[0]),
-        intercept=float(intercept[0]),
-        trend=_mk_label(float(s[0]), float(p[0]), alpha),
-    )
-
-
-def _mk_label(s: float, p: float, alpha: float) -> MKTrend:
-    if p < alpha and s > 0:
-        return "increasing"
-    if p < alpha and s < 0:
-        return "decreasing"
-    return "no trend"
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Kleinberg bursts (batched, Kleinberg 2003 §4)
-# --------------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Burst:
-    """One burst: periods ``start..end`` (inclusive, indices into the series) at automaton level ``level`` >= 1."""
-
-    start: int
-    end: int
-    level: int
-    weight: float
-
-
-@dataclass(frozen=True)
-class BurstResult:
-    """States per period (0 = base rate) and the burst intervals (see ``kleinberg_bursts``)."""
-
-    states: np.ndarray
-    bursts: tuple[Burst, ...]
-    base_rate: float
-
-    @property
-    def in_burst_now(self) -> bool:
-        """True when the last period given is in a burst state (the "as of" period is bursting)."""
-        return bool(self.states.size and self.states[-1] > 0)
-
-
-def _burst_costs(relevant: np.ndarray, documents: np.ndarray, s: float, n_states: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fit costs sigma(i, t) for every row, state and period, and the base rate per row.
-
-    ``sigma(i, t) = -[r_t ln p_i + (d_t - r_t) ln(1 - p_i)]``; the binomial coefficient ln C(d_t, r_t) is the same
-    for every state, so it is left out (it cancels in the Viterbi choice and in burst weights).
-    """
-    total_documents = documents.sum(axis=1)
-    base_rate = np.divide(relevant.sum(axis=1), total_documents, out=np.zeros(len(relevant)), where=total_documents > 0)
-    rates = base_rate[:, None] * s ** np.arange(n_states)[None, :]
-    rates = np.clip(rates, _P_EPS, 1.0 - _P_EPS)
-    log_p = np.log(rates)[:, :, None]
-    log_q = np.log1p(-rates)[:, :, None]
-    costs = -(relevant[:, None, :] * log_p + (documents - relevant)[:, None, :] * log_q)
-    return costs, base_rate
-
-
-def _viterbi_rows(costs: np.ndarray, gamma: float, usable: np.ndarray) -> np.ndarray:
-    """Cheapest state sequence per row; transition cost (j - i) * gamma * ln(n) upwards, 0 downwards."""
-    n_rows, n_states, n = costs.shape
-    states = np.zeros((n_rows, n), dtype=np.int64)
-    if n == 0:
-        return states
-    step_up = gamma * math.log(n) if n > 1 else 0.0
-    level = np.arange(n_states)
-    transition = np.clip(level[None, :] - level[:, None], 0, None) * step_up  # [from, to]
-    total = costs[:, :, 0] + transition[0][None, :]
-    back = np.zeros((n_rows, n_states, n), dtype=np.int64)
-    for t in range(1, n):
-        candidates = total[:, :, None] + transition[None, :, :]  # [row, from, to]
-        back[:, :, t] = np.argmin(candidates, axis=1)
-        total = np.take_along_axis(candidates, back[:, None, :, t], axis=1)[:, 0, :] + costs[:, :, t]
-    current = np.argmin(total, axis=1)
-    for t in range(n - 1, -1, -1):
-        states[:, t] = current
-        current = back[np.arange(n_rows), current, t]
-    states[~usable] = 0
-    return states
-
-
-def _burst_states(
-    relevant: np.ndarray, documents: np.ndarray, *, s: float, gamma: float, n_states: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if s <= 1:
-        raise ValueError(f"s (rate multiplier between burst levels) must be > 1, got {s}")
-    if gamma <= 0:
-        raise ValueError(f"gamma (cost of entering a burst) must be > 0, got {gamma}")
-    if n_states < 2:
-        raise ValueError(f"n_states must be >= 2 (a base state and at least one burst state), got {n_states}")
-    if np.any(relevant > documents):
-        raise ValueError("counts exceed totals in some period; a topic cannot have more documents than all documents")
-    costs, base_rate = _burst_costs(relevant, documents, s, n_states)
-    usable = (base_rate > 0) & (base_rate < 1)  # a constant 0 % or 100 % rate cannot burst
-    return _viterbi_rows(costs, gamma, usable), costs, base_rate
-
-
-def kleinberg_bursts(
-    counts: ArrayLike, totals: ArrayLike, *, s: float = 2.0, gamma: float = 1.0, n_states: int = 2
-) -> BurstResult:
-    """Kleinberg's burst automaton for batched data ("enumerating bursts", Kleinberg 2003 §4).
-
-    In period t, ``r_t = counts_t`` of ``d_t = totals_t`` documents are relevant. State i emits relevant documents at
-    rate ``p_i = p_0 * s^i`` (capped just below 1), with base rate ``p_0 = sum r / sum d``. The state sequence
-    minimises ``sum_t sigma(q_t, t) + sum_t tau(q_{t-1}, q_t)`` (Viterbi, starting in state 0) with
-
-    - fit cost ``sigma(i, t) = -ln[C(d_t, r_t) p_i^r_t (1 - p_i)^(d_t - r_t)]``,
-    - transition cost ``tau(i, j) = (j - i) * gamma * ln(n)`` for ``j > i`` and 0 for moving down (n = periods).
-
-    A burst at level ``l`` is a maximal run of periods with state >= l; its weight is
-    ``sum_{t in run} [sigma(l - 1, t) - sigma(l, t)]``, the cost saved by explaining the run with the higher rate
-    (Kleinberg's ranking of bursts). Ties between equally cheap sequences go to the lower state.
-    With ``p_0`` of 0 or 1 (never or always relevant) no burst is possible and all states are 0.
-    Worked example: counts ``[0, 0, 5, 5, 0, 0]`` of totals ``[10]*6`` give ``p_0 = 1/6, p_1 = 1/3`` and one burst
-    over periods 2..3 of weight ``2 * (10 ln 2 - 5 ln 2.5) = 4.70``.
-    """
-    relevant, documents = _counts_and_totals(counts, totals)
-    if relevant.shape[0] != 1:
-        raise ValueError("kleinberg_bursts takes one series; use score_many for many series")
-    states, costs, base_rate = _burst_states(relevant, documents, s=s, gamma=gamma, n_states=n_states)
-    state_row, cost_row = states[0], costs[0]
-    bursts: list[Burst] = []
-    for level in range(1, n_states):
-        in_burst = np.concatenate(([False], state_row >= level, [False]))
-        edges = np.flatnonzero(np.diff(in_burst.astype(np.int8)))
-        for start, stop in zip(edges[0::2], edges[1::2], strict=True):
-            weight = float((cost_row[level - 1, start:stop] - cost_row[level, start:stop]).sum())
-            bursts.append(Burst(start=int(start), end=int(stop - 1), level=level, weight=weight))
-    bursts.sort(key=lambda burst: (burst.start, burst.level))
-    return BurstResult(states=state_row, bursts=tuple(bursts), base_rate=float(base_rate[0]))
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Porter–Carley emergence score and criteria
-# --------------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EScore:
-    """Porter–Carley emergence score and its three parts (see ``escore``)."""
-
-    escore: float
-    active_trend: float
-    recent_trend: float
-    slope: float
-    active_periods: int
-
-
-def _porter_windows(n_periods: int, base_periods: int, active_periods: int) -> tuple[int, int]:
-    """Base and active period counts for a series of ``n_periods``: the canonical 3 + 7, scaled down when shorter.
-
-    With at least ``base + active`` periods the last ``base + active`` are used. A shorter series keeps the same
-    base : active proportion (rounded, base >= 1 when there are two or more periods).
-    """
-    if base_periods < 0 or active_periods < 1:
-        raise ValueError("base_periods must be >= 0 and active_periods >= 1")
-    window = base_periods + active_periods
-    if n_periods >= window:
-        return base_periods, active_periods
-    if n_periods < 2:
-        return 0, n_periods
-    base = max(1, int(n_periods * base_periods / window + 0.5)) if base_periods else 0
-    return base, n_periods - base
-
-
-def _block_sizes(active: int) -> tuple[int, int, int]:
-    """EScore block sizes for ``active`` periods: outer blocks 3, recent blocks 2, mid index 3 when active = 7."""
-    outer = max(1, int(3 * active / 7 + 0.5))
-    recent = max(1, int(2 * active / 7 + 0.5))
-    mid = max(0, active - 1 - outer)
-    return outer, recent, mid
-
-
-def _escore_rows(counts: np.ndarray, totals: np.ndarray, active: int) -> tuple[np.ndarray, ...]:
-    """EScore parts for every row over its last ``active`` periods."""
-    n_rows = counts.shape[0]
-    if active < 3:
-        zeros = np.zeros(n_rows)
-        return zeros, zeros.copy(), zeros.copy(), zeros.copy()
-    c = counts[:, -active:]
-    root = np.sqrt(totals[:, -active:])
-    outer, recent, mid = _block_sizes(active)
-
-    def normalised(first: int, stop: int) -> np.ndarray:
-        denominator = root[:, first:stop].sum(axis=1)
-        return np.divide(c[:, first:stop].sum(axis=1), denominator, out=np.zeros(n_rows), where=denominator > 0)
-
-    active_trend = normalised(active - outer, active) - normalised(0, outer)
-    recent_trend = 10.0 * (normalised(active - recent, active) - normalised(active - 2 * recent, active - recent))
-    slope = 10.0 * (normalised(active - 1, active) - normalised(mid, mid + 1)) / max(1, active - 1 - mid)
-    return 2.0 * active_trend + recent_trend + slope, active_trend, recent_trend, slope
-
-
-def escore(counts: ArrayLike, totals: ArrayLike, *, base_periods: int = 3, active_periods: int = 7) -> EScore:
-    """Porter–Carley emergence score (EScore) of a term or topic series.
-
-    Variant implemented: Carley, Newman, Porter & Garner (2018), "An indicator of technical emergence",
-    Scientometrics 115, as used by Porter et al. (2019, TF&SC 146) and in VantagePoint's "Calculate Emergence
-    Indicators"; the formulas follow the open implementation in datasciencecampus/pyGrams. A 10-period window
-    is split into 3 base periods (only used by ``emergence_criteria``) and 7 active periods ``a_1..a_7``. With
-    ``c_i`` the count and ``T_i`` all documents in active period i, and ``N(I) = sum_{i in I} c_i / sum_{i in I}
-    sqrt(T_i)`` (counts damped by the square root of the database size):
-
-    - active period trend ``A = N(a_5..a_7) - N(a_1..a_3)``
-    - recent trend ``R = 10 * [N(a_6, a_7) - N(a_4, a_5)]``
-    - mid-period to last-period slope ``M = 10 * [N(a_7) - N(a_4)] / 3``
-    - ``EScore = 2A + R + M``
-
-    Applies unchanged to topic series (documents assigned to a topic) and term series (documents containing a term).
-    With ``active_periods`` other than 7, or a series shorter than ``base + active``, the blocks scale (outer blocks
-    ``round(3m/7)``, recent blocks ``round(2m/7)``, mid period ``m - 1 - round(3m/7)`` for m active periods); fewer
-    than 3 active periods give all parts 0. Periods with no documents at all contribute 0.
-    Worked example: active counts ``[0, 0, 1, 2, 4, 8, 16]`` with totals ``[100]*7`` give ``A = (28 - 1)/30 = 0.9``,
-    ``R = 10 (24 - 6)/20 = 9``, ``M = 10 (1.6 - 0.2)/3 = 4.667`` and ``EScore = 15.467``.
-    """
-    count_matrix, total_matrix = _counts_and_totals(counts, totals)
-    if count_matrix.shape[0] != 1:
-        raise ValueError("escore takes one series; use score_many for many series")
-    _, active = _porter_windows(count_matrix.shape[1], base_periods, active_periods)
-    score, active_trend, recent_trend, slope = _escore_rows(count_matrix, total_matrix, active)
-    return EScore(
-        escore=float(score[0]),
-        active_trend=float(active_trend[0]),
-        recent_trend=float(recent_trend[0]),
-        slope=float(slope[0]),
-        active_periods=active if active >= 3 else 0,
-    )
-
-
-@dataclass(frozen=True)
-class EmergenceCriteria:
-    """Outcome of the Porter–Carley emergence criteria (see ``emergence_criteria``)."""
-
-    novelty: bool
-    persistence: bool
-    community: bool | None
-    growth: bool
-    passed: bool
-    base_share: float
-    relative_growth: float
-    periods_present: int
-    records: float
-
-
-def _criteria_rows(
-    counts: np.ndarray,
-    totals: np.ndarray,
-    *,
-    base: int,
-    active: int,
-    max_base_share: float,
-    min_periods_present: int,
-    min_records: float,
-    min_relative_growth: float,
-) -> tuple[np.ndarray, ...]:
-    window_counts = counts[:, -(base + active) :] if base + active else counts[:, :0]
-    window_totals = totals[:, -(base + active) :] if base + active else totals[:, :0]
-    base_counts = window_counts[:, :base].sum(axis=1)
-    base_totals = window_totals[:, :base].sum(axis=1)
-    active_counts = window_counts[:, base:].sum(axis=1)
-    active_totals = window_totals[:, base:].sum(axis=1)
-    n_rows = counts.shape[0]
-    base_share = np.divide(base_counts, base_totals, out=np.zeros(n_rows), where=base_totals > 0)
-    active_share = np.divide(active_counts, active_totals, out=np.zeros(n_rows), where=active_totals > 0)
-    # One pseudo-document in the base period keeps the ratio finite for topics absent from the base period.
-    pseudo = np.divide(1.0, base_totals, out=np.ones(n_rows), where=base_totals > 0)
-    relative_growth = np.where(active_share > 0, active_share / np.maximum(base_share, pseudo), 0.0)
-    periods_present = (window_counts > 0).sum(axis=1)
-    records = window_counts.sum(axis=1)
-    novelty = base_share < max_base_share
-    persistence = (periods_present >= min_periods_present) & (records >= min_records)
-    grows = relative_growth >= min_relative_growth
-    return novelty, persistence, grows, base_share, relative_growth, periods_present, records
-
-
-def emergence_criteria(
-    counts: ArrayLike,
-    totals: ArrayLike,
-    *,
-    n_actors: int | None = None,
-    base_periods: int = 3,
-    active_periods: int = 7,
-    max_base_share: float = 0.15,
-    min_periods_present: int = 3,
-    min_records: float = 7,
-    min_actors: int = 2,
-    min_relative_growth: float = 1.5,
-) -> EmergenceCriteria:
-    """The Porter–Carley criteria a term or topic must meet before its EScore counts as emergence.
-
-    Over the last ``base + active`` periods (3 + 7 by default, scaled down for shorter series like ``escore``):
-
-    - novelty: ``base_share = sum base counts / sum base totals < max_base_share`` (absent or rare at the start;
-      Carley et al. use 15 % of records);
-    - persistence: present (count > 0) in ``>= min_periods_present`` periods and ``>= min_records`` records in all;
-    - community: ``n_actors >= min_actors`` distinct sources / organisations / authors (``None`` when the caller
-      does not know; then it is not required);
-    - growth: ``relative_growth = active_share / max(base_share, 1 / sum base totals) >= min_relative_growth``, i.e.
-      the term grows at least 1.5 times as fast as the whole collection (the VPInstitute variant replacing the
-      older 2:1 active:base record ratio); absent from the base period counts as one pseudo-document there.
-
-    ``passed`` is the conjunction of all criteria that were evaluated.
-    """
-    count_matrix, total_matrix = _counts_and_totals(counts, totals)
-    if count_matrix.shape[0] != 1:
-        raise ValueError("emergence_criteria takes one series; use score_many for many series")
-    base, active = _porter_windows(count_matrix.shape[1], base_periods, active_periods)
-    novelty_ok, persistence_ok, growth_ok, base_share, relative_growth, present, records = _criteria_rows(
-        count_matrix,
-        total_matrix,
-        base=base,
-        active=active,
-        max_base_share=max_base_share,
-        min_periods_present=min_periods_present,
-        min_records=min_records,
-        min_relative_growth=min_relative_growth,
-    )
-    community = None if n_actors is None else bool(n_actors >= min_actors)
-    passed = bool(novelty_ok[0] and persistence_ok[0] and growth_ok[0] and community is not False)
-    return EmergenceCriteria(
-        novelty=bool(novelty_ok[0]),
-        persistence=bool(persistence_ok[0]),
-        community=community,
-        growth=bool(growth_ok[0]),
-        passed=passed,
-        base_share=float(base_share[0]),
-        relative_growth=float(relative_growth[0]),
-        periods_present=int(present[0]),
-        records=float(records[0]),
-    )
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -626,182 +118,6 @@ def novelty(centroid: ArrayLike, previous_centroids: ArrayLike) -> float:
     denominators = previous_norms * norm
     cosines = np.divide(previous @ vector, denominators, out=np.zeros(len(previous)), where=denominators > 0)
     return float(np.clip(1.0 - cosines.max(), 0.0, 1.0))
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# BERTrend popularity and signal classes
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def _popularity_rows(counts: np.ndarray, decay_factor: float, decay_power: float) -> np.ndarray:
-    n_rows, n = counts.shape
-    result = np.zeros((n_rows, n))
-    current = np.zeros(n_rows)
-    last_update = np.full(n_rows, -1)
-    for t in range(n):
-        active = counts[:, t] > 0
-        since = t - last_update
-        decayed = current * np.exp(-decay_factor * np.power(since.astype(float), decay_power))
-        current = np.where(active, current + counts[:, t], np.where(last_update >= 0, decayed, 0.0))
-        last_update = np.where(active, t, last_update)
-        result[:, t] = current
-    return result
-
-
-def popularity(counts: ArrayLike, *, decay_factor: float = 0.01, decay_power: float = 2.0) -> np.ndarray:
-    """BERTrend popularity per period: grows with new documents, decays while a topic gets none.
-
-    ``P_t = P_{t-1} + n_t`` when ``n_t > 0`` (new documents in period t); otherwise
-    ``P_t = P_{t-1} * exp(-decay_factor * Delta_t^decay_power)`` with ``Delta_t`` the number of periods since the last
-    period with documents, so decay accelerates the longer a topic stays silent; ``P_t = 0`` before the first
-    document. Defaults are BERTrend's (``decay_factor = 0.01``, ``decay_power = 2``). Popularity is cumulative:
-    it never falls while documents keep coming, which is why ``trend_direction`` reads shares, not popularity.
-    Accepts one series (returns 1-D) or series x periods (returns 2-D).
-    Example: ``[2, 0, 0, 3]`` gives ``[2, 2e^-0.01, 2e^-0.01 e^-0.04, 2e^-0.05 + 3] = [2, 1.980, 1.902, 4.902]``.
-    """
-    if decay_factor < 0 or decay_power < 0:
-        raise ValueError("decay_factor and decay_power must be >= 0")
-    matrix = _as_matrix(counts, "counts")
-    result = _popularity_rows(matrix, decay_factor, decay_power)
-    return result[0] if np.ndim(counts) == 1 else result
-
-
-@dataclass(frozen=True)
-class PopularityThresholds:
-    """Lower and upper popularity thresholds separating noise, weak and strong signals."""
-
-    low: float
-    high: float
-
-
-def popularity_thresholds(
-    popularities: ArrayLike, *, window: int = 4, lower_percentile: float = 10, upper_percentile: float = 90
-) -> PopularityThresholds:
-    """BERTrend thresholds: percentiles of all popularity values in the last ``window`` periods of all topics.
-
-    ``popularities`` is topics x periods (from ``popularity``). Values ``<= 1e-5`` (topics that faded away) are left
-    out so they do not drag the thresholds down, as in BERTrend. With no values left both thresholds are 0.
-    Percentiles use numpy's linear interpolation (as BERTrend's ``np.percentile``).
-    """
-    if window < 1:
-        raise ValueError(f"window must be >= 1 period, got {window}")
-    if not 0 <= lower_percentile <= upper_percentile <= 100:
-        raise ValueError("percentiles must satisfy 0 <= lower <= upper <= 100")
-    matrix = _as_matrix(popularities, "popularities")
-    values = matrix[:, -window:].ravel()
-    values = values[values > POPULARITY_FLOOR]
-    if values.size == 0:
-        return PopularityThresholds(low=0.0, high=0.0)
-    low, high = np.percentile(values, [lower_percentile, upper_percentile])
-    return PopularityThresholds(low=float(low), high=float(high))
-
-
-def _ols_slope_rows(values: np.ndarray) -> np.ndarray:
-    n = values.shape[1]
-    if n < 2:
-        return np.zeros(values.shape[0])
-    t = np.arange(n) - (n - 1) / 2.0
-    return (values - values.mean(axis=1, keepdims=True)) @ t / float(t @ t)
-
-
-def _classify_rows(popularity_matrix: np.ndarray, low: float, high: float, window: int) -> np.ndarray:
-    latest = popularity_matrix[:, -1] if popularity_matrix.shape[1] else np.zeros(popularity_matrix.shape[0])
-    recent = popularity_matrix[:, -window:]
-    rising = _ols_slope_rows(recent) > 0 if recent.shape[1] >= 2 else latest > 0
-    classes = np.full(popularity_matrix.shape[0], "noise", dtype=object)
-    classes[(latest >= low) & (latest <= high) & rising & (latest > 0)] = "weak"
-    classes[latest > high] = "strong"
-    return classes
-
-
-def classify_signal(popularity: ArrayLike, thresholds: PopularityThresholds, *, window: int = 4) -> SignalClass:
-    """BERTrend signal class of one topic from its popularity series, as of the last period given.
-
-    With ``P`` the latest popularity: ``P > high`` is "strong"; ``low <= P <= high`` is "weak" if popularity is
-    rising (least-squares slope of the last ``window`` values > 0; with a single value, ``P > 0``), else "noise";
-    ``P < low`` is "noise". A topic with ``P = 0`` is always "noise".
-    """
-    series = _one_series(popularity, "popularity")
-    if not np.all(np.isfinite(series)) or np.any(series < 0):
-        raise ValueError("popularity must be finite and >= 0")
-    if window < 1:
-        raise ValueError(f"window must be >= 1 period, got {window}")
-    return _classify_rows(series[None, :], thresholds.low, thresholds.high, window)[0]
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# trend direction
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def _trend_rows(
-    share_matrix: np.ndarray,
-    tau: np.ndarray,
-    p: np.ndarray,
-    s: np.ndarray,
-    growth_ratio: np.ndarray,
-    *,
-    recent: int,
-    alpha: float,
-    fade_ratio: float,
-    rise_ratio: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Trend labels plus the recent mean share and the earlier peak (rolling mean) they were judged against."""
-    n_rows, n = share_matrix.shape
-    recent = max(1, min(recent, n)) if n else 1
-    recent_mean = share_matrix[:, -recent:].mean(axis=1) if n else np.zeros(n_rows)
-    if n > recent:
-        earlier = share_matrix[:, :-recent]
-        width = min(recent, earlier.shape[1])
-        cumulative = np.cumsum(np.pad(earlier, ((0, 0), (1, 0))), axis=1)
-        rolling = (cumulative[:, width:] - cumulative[:, :-width]) / width
-        peak = rolling.max(axis=1)
-    else:
-        peak = np.zeros(n_rows)
-    significant_down = (p < alpha) & (s < 0)
-    significant_up = (p < alpha) & (s > 0)
-    below_peak = (peak > 0) & (recent_mean <= fade_ratio * peak) & (tau <= 0)
-    fading = significant_down | below_peak
-    rising = ~fading & (significant_up | ((growth_ratio >= rise_ratio) & (tau > 0)))
-    labels = np.where(fading, "fading", np.where(rising, "rising", "stable")).astype(object)
-    return labels, recent_mean, peak
-
-
-def trend_direction(
-    shares: ArrayLike,
-    *,
-    window: int = 8,
-    recent: int = 4,
-    alpha: float = 0.1,
-    fade_ratio: float = 0.5,
-    rise_ratio: float = 1.5,
-    smoothing: float = 1e-3,
-) -> Trend:
-    """Direction of a topic as of its last period: "rising", "stable" or "fading".
-
-    With MK the Mann–Kendall test on the last ``window`` shares, ``recent_mean`` the mean share of the last ``recent``
-    periods and ``peak`` the highest mean share of any ``recent`` consecutive periods before them:
-
-    - fading: MK significantly decreasing (``p < alpha``, ``S < 0``), or the topic is past its peak:
-      ``recent_mean <= fade_ratio * peak`` (default: at most half its former level) and ``tau <= 0`` (not
-      recovering). This is how a topic that burst earlier (Corona in 2020) is fading years later even though its
-      BERTrend popularity, which only decays in silent periods, stays high.
-    - rising: not fading, and MK significantly increasing, or ``growth(shares, recent) >= rise_ratio`` with
-      ``tau > 0``.
-    - stable: everything else, including empty and all-zero series.
-    """
-    series = _one_series(shares, "shares")
-    if not np.all(np.isfinite(series)) or np.any(series < 0):
-        raise ValueError("shares must be finite and >= 0")
-    if window < 2 or recent < 1:
-        raise ValueError("window must be >= 2 and recent >= 1 periods")
-    row = series[None, :]
-    s, _, _, p, tau = _mann_kendall_rows(row[:, -window:])
-    growth_ratio = _growth_rows(row, recent, smoothing)
-    labels, _, _ = _trend_rows(
-        row, tau, p, s, growth_ratio, recent=recent, alpha=alpha, fade_ratio=fade_ratio, rise_ratio=rise_ratio
-    )
-    return labels[0]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -1234,7 +550,13 @@ def score_series(
 
 
 __all__ = [
+    "ESCORE_PP_SCALE",
+    "POPULARITY_FLOOR",
     "SOURCE_KINDS",
+    "Granularity",
+    "MKTrend",
+    "SignalClass",
+    "Trend",
     "Burst",
     "BurstResult",
     "CrossSourcePresence",
