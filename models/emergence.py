@@ -310,10 +310,12 @@ def score_many(
     ``counts`` is series x periods (oldest first); ``totals`` all documents per period (one row, or one per series).
     With ``as_of_index`` only periods ``0..as_of_index`` are read. Optional per-series inputs: ``novelty`` (from
     ``novelty``), ``n_actors`` (distinct organisations, for the community criterion) and ``counts_by_kind`` (kind ->
-    per-series counts, for cross-source presence). Popularity thresholds are computed across all series given
-    (BERTrend compares topics with each other) unless ``thresholds`` is passed.
+    per-series totals of shape (series,), or per-period counts of shape (series, periods) which are cut at
+    ``as_of_index`` like ``counts``; for cross-source presence). Popularity thresholds are computed across all series
+    given (BERTrend compares topics with each other) unless ``thresholds`` is passed.
 
-    Combined score, in [-0.8, 1] (``w`` = ``config.weights``; novelty's weight is dropped when novelty is unknown):
+    Combined score, between about -0.9 and 1 (``w`` = ``config.weights``; novelty's weight is dropped when novelty
+    is unknown):
 
     ``score = confidence * (w_g tanh(log2(growth) / 2) + w_t tau + w_e tanh(escore_pp / 10) + w_b burst
     + w_n novelty) / sum(w)``
@@ -354,6 +356,8 @@ def score_many(
             raise ValueError(f"unknown source kind(s) {unknown}; expected some of {list(SOURCE_KINDS)}")
         for kind, values in counts_by_kind.items():
             kind_matrix = np.asarray(values, dtype=float).reshape(n_rows, -1)
+            if as_of_index is not None and kind_matrix.shape[1] == n_all:
+                kind_matrix = kind_matrix[:, : as_of_index + 1]  # per-period kind counts: nothing after "as of"
             if not np.all(np.isfinite(kind_matrix)) or np.any(kind_matrix < 0):
                 raise ValueError(f"counts for kind {kind!r} must be finite and >= 0")
             kind_sums[kind] = kind_matrix.sum(axis=1)
@@ -535,7 +539,11 @@ def score_series(
     series = np.asarray(counts, dtype=float)
     if series.ndim != 1:
         raise ValueError(f"score_series takes one 1-D series; got shape {series.shape} (use score_many)")
-    kinds = None if counts_by_kind is None else {kind: [np.sum(values)] for kind, values in counts_by_kind.items()}
+    kinds = (
+        None
+        if counts_by_kind is None
+        else {kind: np.asarray(values, dtype=float).reshape(1, -1) for kind, values in counts_by_kind.items()}
+    )
     return score_many(
         series[None, :],
         totals,

@@ -626,3 +626,13 @@ def test_scoring_10000_series_of_50_periods_is_fast():
     elapsed = time.perf_counter() - started
     assert len(results) == 10_000
     assert elapsed < 2.5, f"scoring took {elapsed:.2f} s"
+
+
+def test_score_as_of_cuts_per_period_kind_counts_too():
+    counts = np.array([[0, 1, 2, 3, 4, 5]], dtype=float)
+    by_kind = {"news": [[0, 1, 2, 3, 4, 5]], "patent": [[0, 0, 0, 0, 0, 9]]}
+    as_of_2 = score_many(counts, np.full(6, 10.0), granularity="year", as_of_index=2, counts_by_kind=by_kind)[0]
+    assert as_of_2.n_kinds == 1  # the patent of the last period is not yet known
+    assert as_of_2.evidence["share_news"] == 1.0
+    single = score_series(counts[0], np.full(6, 10.0), granularity="year", counts_by_kind=by_kind)
+    assert single.n_kinds == 2
