@@ -310,42 +310,33 @@ class HttpClient:
         last_error = "no attempt made"
         for attempt in range(attempts):
             self._wait_for_turn(full_url)
+            wait: float | None = None
             try:
                 status, response_headers, body = self._send(method, full_url, headers, data, shown)
             except ResponseTooLarge:
                 raise
             except httpx.TimeoutException as exc:
                 last_error = f"timed out ({type(exc).__name__})"
-                delay = self._backoff(attempt)
             except httpx.TransportError as exc:
                 last_error = f"connection failed ({type(exc).__name__}: {self.scrub(str(exc)) or 'no detail'})"
-                delay = self._backoff(attempt)
             else:
                 if 200 <= status < 300 or status == 304 or status in accepted:
                     return Fetched(full_url, status, body, response_headers, _validators_of(response_headers))
-                reason = _reason(status)
+                last_error = f"HTTP {status} {_reason(status)}".rstrip()
                 if status not in RETRY_STATUSES:
                     raise HttpStatusError(
-                        f"{shown}: HTTP {status} {reason}".rstrip(),
+                        f"{shown}: {last_error}", url=full_url, status=status, headers=response_headers, body=body
+                    )
+                wait = retry_after_seconds(response_headers.get("retry-after"))
+                if wait is not None and wait > self.settings.retry_after_max_s:
+                    raise HttpStatusError(
+                        f"{shown}: HTTP {status}, server asks to retry after {wait:.0f} s "
+                        f"(more than retry_after_max_s = {self.settings.retry_after_max_s:.0f} s); try later",
                         url=full_url,
                         status=status,
                         headers=response_headers,
                         body=body,
                     )
-                last_error = f"HTTP {status} {reason}".rstrip()
-                delay = self._backoff(attempt)
-                wait = retry_after_seconds(response_headers.get("retry-after"))
-                if wait is not None:
-                    if wait > self.settings.retry_after_max_s:
-                        raise HttpStatusError(
-                            f"{shown}: HTTP {status}, server asks to retry after {wait:.0f} s "
-                            f"(more than retry_after_max_s = {self.settings.retry_after_max_s:.0f} s); try later",
-                            url=full_url,
-                            status=status,
-                            headers=response_headers,
-                            body=body,
-                        )
-                    delay = max(delay, wait)
                 if attempt == attempts - 1:
                     raise HttpStatusError(
                         f"{shown}: {last_error} after {attempts} attempt(s)",
@@ -355,6 +346,7 @@ class HttpClient:
                         body=body,
                     )
             if attempt < attempts - 1:
+                delay = self._backoff(attempt) if wait is None else wait
                 log.info("%s: %s; retry %d of %d in %.2f s", shown, last_error, attempt + 1, attempts - 1, delay)
                 self._pause(delay)
         raise HttpError(f"{shown}: {last_error} after {attempts} attempt(s)", url=full_url)
