@@ -59,6 +59,8 @@ def source_mix_bar(mix: Mapping[str, int], *, width: int = 220, height: int = 16
 
 def bar_chart(rows: Sequence[tuple[str, float]], *, width: int = 420, bar_height: int = 18, title: str = "") -> Markup:
     """Horizontal bars with their labels and values (documents per source, per lead market)."""
+    if not rows:
+        return _svg("bars", width, bar_height + 4, title or "bars", '<text x="4" y="14" font-size="12">no data</text>')
     label_width = 170
     top = max((v for _, v in rows), default=0) or 1
     height = max(len(rows), 1) * (bar_height + 4)
