@@ -120,18 +120,24 @@ _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, 
 def parse_feed(content: bytes, spec: FeedSpec, *, content_type: str = "", first_seen: date) -> ParsedFeed:
     """Turn feed bytes into documents; entries without a link or id are reported, not guessed."""
     headers = {"content-location": spec.url}
+    charset_note = None
     if content_type:
         headers["content-type"] = content_type
+        declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
+        if declared and declared.group(1).lower() in _SINGLE_BYTE and _is_utf8_text(content):
+            # A server that calls UTF-8 bytes Latin-1 is common; trust the bytes (and the XML declaration).
+            headers["content-type"] = content_type[: declared.start()].rstrip("; ")
+            charset_note = f"server declared charset {declared.group(1)} but the feed is UTF-8; read as UTF-8"
     result = feedparser.parse(content, response_headers=headers)
     entries = list(result.entries)
     if not entries:
         _raise_not_a_feed(content, result, spec)
     parsed = ParsedFeed(title=_clean_text(result.feed.get("title")), entries=len(entries))
-    if result.bozo:
-        exc = result.get("bozo_exception")
-        parsed.problems.append(
-            Problem(spec.url, f"feed is not well-formed ({type(exc).__name__}: {exc}); read leniently", skipped=False)
-        )
+    if charset_note:
+        parsed.problems.append(Problem(spec.url, charset_note, skipped=False))
+    note = _bozo_note(result, content_type)
+    if note:
+        parsed.problems.append(Problem(spec.url, note, skipped=False))
     language = spec.language or _language(result.feed.get("language"))
     seen_guids: set[str] = set()
     seen_urls: set[str] = set()
@@ -154,6 +160,35 @@ def parse_feed(content: bytes, spec: FeedSpec, *, content_type: str = "", first_
             seen_urls.add(url)
         parsed.documents.append(_entry_document(entry, spec, url, guid, language, first_seen))
     return parsed
+
+
+_SINGLE_BYTE = frozenset(
+    {"iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252", "us-ascii", "ascii"}
+)
+
+
+def _is_utf8_text(content: bytes) -> bool:
+    """True when the bytes hold non-ASCII characters and are valid UTF-8 (so not Latin-1 in practice)."""
+    if content.isascii():
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _bozo_note(result: Any, content_type: str) -> str | None:
+    """What feedparser found odd about a feed it could still read, for the run's problem list."""
+    if not result.bozo:
+        return None
+    exc = result.get("bozo_exception")
+    name = type(exc).__name__
+    if name == "NonXMLContentType":
+        return f"server sent Content-Type {content_type!r} for a feed" if content_type else None
+    if name == "CharacterEncodingOverride":
+        return f"charset: {exc}"
+    return f"feed is not well-formed ({name}: {exc}); read leniently"
 
 
 def _raise_not_a_feed(content: bytes, result: Any, spec: FeedSpec) -> None:
