@@ -72,7 +72,7 @@ def _viterbi_rows(costs: np.ndarray, gamma: float, usable: np.ndarray) -> np.nda
     level = np.arange(n_states)
     transition = np.clip(level[None, :] - level[:, None], 0, None) * step_up  # [from, to]
     total = costs[:, :, 0] + transition[0][None, :]
-    back = np.zeros((n_rows, n_states, n), dtype=np.int64)
+    back = np.zeros((n_rows, n_states, n), dtype=np.int16)  # best previous state; few states, so small ints
     for t in range(1, n):
         candidates = total[:, :, None] + transition[None, :, :]  # [row, from, to]
         back[:, :, t] = np.argmin(candidates, axis=1)
