@@ -199,9 +199,9 @@ class _Searcher:
         header = fetched.headers.get("x-throttling-control")
         if not header:
             return
-        system, services = parse_throttling(header)
+        _, services = parse_throttling(header)
         colour, per_minute = services.get("search", ("green", 0))
-        if colour == "black" or system == "overloaded" and colour == "red":
+        if colour == "black":
             raise EpoQuotaExceeded(f"EPO OPS blocks searches for now (X-Throttling-Control: {header}); run again later")
         interval = self.base_interval
         if per_minute > 0:
