@@ -162,8 +162,10 @@ def emergence_map(
             f"growth ×{p.growth:.2f}, {escape(p.signal_class)}</title></circle>"
         )
         if p.show_label:
+            near_right = cx > pad_left + 0.65 * plot_w  # labels on the right half point left, so they stay inside
+            x, anchor = (cx - 7, "end") if near_right else (cx + 7, "start")
             parts.append(
-                f'<text class="point-label" x="{cx + 7:.1f}" y="{cy + 4:.1f}" font-size="11">'
+                f'<text class="point-label" x="{x:.1f}" y="{cy + 4:.1f}" font-size="11" text-anchor="{anchor}">'
                 f"{escape(_clip(p.label, 28))}</text>"
             )
     return _svg("emergence-map", width, height, "emergence map", "".join(parts))
