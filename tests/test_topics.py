@@ -1,0 +1,139 @@
+"""Topic fitting on small synthetic corpora, term handling with umlauts, labels, and linking fits to stable topics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.embeddings import TfidfSvdEmbedder
+from models.topics import (
+    TermAnalyzer,
+    TopicConfig,
+    TopicError,
+    display_term,
+    fit_topics,
+    link_topics,
+    make_label,
+    terms_document,
+)
+
+VOCABULARY = {
+    "heat": ["Wärmepumpe", "Gebäude", "Heizung", "Umweltwärme", "Fußbodenheizung", "Erdwärme", "Heizkörper"],
+    "hydrogen": [
+        "Wasserstoff",
+        "Elektrolyseur",
+        "Stahlwerk",
+        "Direktreduktion",
+        "Pipeline",
+        "Ammoniak",
+        "Brennstoffzelle",
+    ],
+    "ai": ["neural", "network", "training", "inference", "transformer", "gradient", "backpropagation"],
+}
+FAST = TopicConfig(reduction="pca", n_components=5, clustering="hdbscan", min_topic_size=5, seed=7)
+
+
+def synthetic_corpus(per_topic: int = 20, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
+    """Documents drawn from three vocabularies plus shared filler words; returns ids, texts and true groups."""
+    rng = np.random.default_rng(seed)
+    filler = ["Projekt", "Region", "Ruhr", "neue", "Jahr", "system"]
+    ids, texts, groups = [], [], []
+    for group, words in VOCABULARY.items():
+        for i in range(per_topic):
+            chosen = list(rng.choice(words, size=8)) + list(rng.choice(filler, size=3))
+            ids.append(f"{group}-{i:03d}")
+            texts.append(" ".join(chosen))
+            groups.append(group)
+    return ids, texts, groups
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    return TfidfSvdEmbedder(dim=12, seed=0).fit(texts).embed(texts)
+
+
+def test_three_technologies_come_out_as_three_topics_with_umlauts_in_their_words() -> None:
+    ids, texts, groups = synthetic_corpus()
+    fit = fit_topics(ids, texts, embed(texts), FAST)
+    assert len(fit.topics) == 3
+    group_of = dict(zip(ids, groups, strict=True))
+    for topic in fit.topics:
+        members = {group_of[fit.doc_ids[i]] for i in topic.members}
+        assert len(members) == 1, f"topic {topic.label} mixes {members}"
+        assert len(topic.members) >= 18
+        assert topic.representative_doc_ids[0] in {fit.doc_ids[i] for i in topic.members}
+    words = {term for topic in fit.topics for term in topic.top_terms}
+    assert {"wärmepumpe", "fußbodenheizung", "elektrolyseur"} <= words  # non-ASCII survives BERTopic
+    heat = next(t for t in fit.topics if "wärmepumpe" in t.top_terms)
+    assert heat.label.split(" / ")[0] == heat.top_terms[0]
+
+
+def test_fit_is_reproducible_and_independent_of_input_order() -> None:
+    ids, texts, _ = synthetic_corpus()
+    vectors = embed(texts)
+    first = fit_topics(ids, texts, vectors, FAST)
+    order = np.random.default_rng(1).permutation(len(ids))
+    second = fit_topics([ids[i] for i in order], [texts[i] for i in order], vectors[order], FAST)
+    assert first.doc_ids == second.doc_ids
+    assert np.array_equal(first.assignments, second.assignments)
+    assert [t.top_terms for t in first.topics] == [t.top_terms for t in second.topics]
+
+
+def test_too_few_documents_and_bad_settings_raise_clear_errors() -> None:
+    ids, texts, _ = synthetic_corpus(per_topic=3)
+    with pytest.raises(TopicError, match="too few to find topics"):
+        fit_topics(ids, texts, embed(texts), FAST)
+    with pytest.raises(TopicError, match="unknown reduction 'tsne'"):
+        TopicConfig(reduction="tsne")
+    with pytest.raises(TopicError, match="same length"):
+        fit_topics(ids, texts[:-1], embed(texts), FAST)
+
+
+def test_language_step_terms_stay_whole_and_stop_words_go() -> None:
+    encoded = terms_document([("grüner Wasserstoff", 2), ("Elektrolyseur", 1), ("die", 3)])
+    assert encoded.split() == ["grüner_wasserstoff", "grüner_wasserstoff", "elektrolyseur", "die", "die", "die"]
+    analyzer = TermAnalyzer()
+    assert analyzer(encoded + " the Größe, (Wärmepumpe) 2023 x") == [
+        "grüner_wasserstoff",
+        "grüner_wasserstoff",
+        "elektrolyseur",
+        "größe",
+        "wärmepumpe",
+    ]
+    assert display_term("grüner_wasserstoff") == "grüner wasserstoff"
+
+
+def test_topics_from_terms_show_multi_word_terms() -> None:
+    ids, texts, groups = synthetic_corpus()
+    term_docs = [
+        terms_document([("grüner Wasserstoff", 2), ("Elektrolyseur", 1)]) if g == "hydrogen" else t
+        for t, g in zip(texts, groups, strict=True)
+    ]
+    fit = fit_topics(ids, term_docs, embed(texts), FAST)
+    assert any("grüner wasserstoff" in t.top_terms for t in fit.topics)
+
+
+def test_label_skips_terms_contained_in_earlier_ones() -> None:
+    assert make_label(["wasserstoff", "grüner wasserstoff", "elektrolyseur", "stahl"]) == (
+        "wasserstoff / elektrolyseur / stahl"
+    )
+    assert make_label([]) == "(no terms)"
+
+
+def test_linking_continues_creates_and_merges() -> None:
+    known = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.9, 0.3]])  # topics A, B, B'
+    fit = np.array([[0.95, 0.05, 0.0], [0.0, 0.97, 0.2], [0.0, 0.0, 1.0]])  # A again, B+B' together, something new
+    links = {(link.fit_topic, link.relation): link for link in link_topics(fit, [10, 11, 12], known, threshold=0.7)}
+    assert links[(10, "continued")].known == 0
+    assert links[(11, "continued")].known in (1, 2)
+    merged = links[(11, "merged")]
+    assert {merged.known, links[(11, "continued")].known} == {1, 2}
+    assert links[(12, "new")].known is None
+    assert links[(10, "continued")].similarity == pytest.approx(0.9986, abs=1e-3)
+
+
+def test_linking_without_known_topics_or_below_threshold_makes_new_topics() -> None:
+    fit = np.eye(2)
+    assert [link.relation for link in link_topics(fit, [0, 1], np.zeros((0, 2)))] == ["new", "new"]
+    far = np.array([[0.6, 0.8]])  # cosine 0.6 with topic 0 and 0.8 with topic 1
+    links = link_topics(far, [0], np.eye(2), threshold=0.85)
+    assert [(link.relation, link.known) for link in links] == [("new", None)]
