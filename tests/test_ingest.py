@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -387,3 +388,18 @@ def test_command_runs_one_source_and_checks_its_options(
     assert bad_name.exit_code == 1 and "no enabled source named 'nope'" in bad_name.stderr
     news_only = cli("--config", config, "ingest", "--source", "news", "--format", "json")
     assert [r["source"] for r in json.loads(news_only.stdout)] == ["rub-news", "fraunhofer"]
+
+
+def test_an_undated_item_keeps_the_day_it_was_first_seen(server: HTTPServer, tmp_path: Path, db_path: Path) -> None:
+    undated = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Stadt</title>'
+        b"<item><title>Ohne Datum</title><link>https://www.bochum.de/presse/1</link></item></channel></rss>"
+    )
+    server.expect_request("/feeds/undated").respond_with_data(undated, content_type="application/rss+xml")
+    config = _config(server, tmp_path)
+    url = server.url_for("/feeds/undated")
+    first = _ingest(db_path, config, feeds=[url], today=date(2026, 11, 20))
+    later = _ingest(db_path, config, feeds=[url], today=date(2026, 11, 27))
+    assert first.outcomes[0].new == 1 and later.outcomes[0].unchanged == 1 and later.outcomes[0].updated == 0
+    (row,) = _rows(db_path, "select published, extra->>'date_source' from documents")
+    assert row == (date(2026, 11, 20), "first_seen")
