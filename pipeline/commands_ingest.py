@@ -9,6 +9,7 @@ the others are kept) and prints which one and why.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated
 
@@ -51,6 +52,9 @@ def ingest(
     if feed and source:
         fail("--feed and --source cannot be combined: --feed fetches only the given feeds")
     config = app_state.config
+    if not app_state.verbose:
+        # one line per source is what a person wants; httpx's line per request only with --verbose
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
     def progress(message: str) -> None:
         err_console.print(message, highlight=False, markup=False)
@@ -73,7 +77,8 @@ def ingest(
         )
     if result.failed:
         names = ", ".join(f"{o.source} ({o.error})" for o in result.failed)
+        kept = "; documents of the other sources were kept" if len(result.failed) < len(result.outcomes) else ""
         fail(
-            f"{len(result.failed)} source(s) failed: {names}; documents of the other sources were kept; "
+            f"{len(result.failed)} source(s) failed: {names}{kept}; "
             f'details: foresight sql "select source, status, error from runs where parent_run_id = {result.run_id}"'
         )
