@@ -339,9 +339,12 @@ def extract_page_text(client: HttpClient, url: str) -> PageText:
     except HttpError as exc:
         status = "disallowed" if isinstance(exc, RobotsDisallowed) else "failed"
         return PageText(status, error=str(exc))
-    text = trafilatura.extract(
-        decode_html(fetched), url=url, include_comments=False, include_tables=False, favor_precision=True
-    )
+    try:
+        text = trafilatura.extract(
+            decode_html(fetched), url=url, include_comments=False, include_tables=False, favor_precision=True
+        )
+    except Exception as exc:  # a page that breaks the extractor must not break the feed
+        return PageText("failed", error=f"{url}: text extraction failed ({type(exc).__name__}: {exc})")
     if not text or not text.strip():
         return PageText("empty", error=f"{url}: no main text found on the page")
     return PageText("ok", text=text.strip())

@@ -282,7 +282,7 @@ class HttpClient:
         try:
             fetched = self.request("GET", base + "/robots.txt", retries=1)
         except HttpStatusError as exc:
-            if exc.status in (401, 403):
+            if exc.status in (401, 403) or (exc.status or 0) >= 500:
                 return None
             parser.parse([])  # 404/410 etc.: no rules, everything allowed
             return parser
@@ -482,7 +482,7 @@ _FILTER = _ScrubFilter()
 
 
 def _install_log_scrubber(client: HttpClient) -> None:
-    for name in ("httpx", "httpcore"):
+    for name in ("httpx", "httpcore", "httpcore.http11", "httpcore.connection", "httpcore.proxy"):
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)

@@ -236,3 +236,11 @@ def test_secrets_never_appear_in_errors_or_logs(server: HTTPServer, caplog: pyte
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name != "werkzeug")  # not the test server's log
     assert secret not in ours
     assert "/api?api_key=***" in ours  # httpx did log the request, scrubbed
+
+
+def test_an_unreachable_robots_txt_disallows_the_host_for_this_run(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data("down", status=503)
+    server.expect_request("/page").respond_with_data("<html/>")
+    with HttpClient(FAST) as client, pytest.raises(RobotsDisallowed):
+        client.get_page(server.url_for("/page"))
+    assert all(request.path == "/robots.txt" for request, _ in server.log)
