@@ -1,0 +1,225 @@
+"""One text in, everything foresight's language step sees in it out: language, terms, places, actors, lead markets.
+
+`annotate(text, title=None)` is the single entry point used by `foresight annotate` and by the warehouse language
+step (which builds one `Annotator` and reuses it for every document, so pipelines and seeds load once).
+
+Bad input is answered, never raised: empty text, HTML remnants (tags, entities, scripts are removed first), mixed
+languages (the main language is chosen from samples of the whole text), very long texts (processed in chunks of
+`max_chunk_chars`, so memory stays bounded), unsupported languages (skipped with the language as reason).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from models.gazetteer import ActorMention, Gazetteer, PlaceMention, distinct_municipalities
+from models.language import LanguageSettings, detect_language, load_pipeline, split_for_processing
+from models.lead_markets import LeadMarketClassifier, LeadMarketData, LeadMarketScore, load_lead_markets
+from models.terms import Term, TermCollector, split_compound
+
+PROCESSED = "processed"
+SKIPPED = "skipped"
+MAX_TERMS = 100
+
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]{0,2000}>", re.DOTALL)
+_BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|section|article)\b[^>]*>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the language step found in one document."""
+
+    language: str | None
+    status: str  # processed | skipped
+    reason: str | None = None
+    language_confidence: float = 0.0
+    n_words: int = 0
+    pipeline: str | None = None
+    terms: tuple[Term, ...] = ()
+    places: tuple[PlaceMention, ...] = ()
+    actors: tuple[ActorMention, ...] = ()
+    lead_markets: tuple[LeadMarketScore, ...] = ()
+
+    @property
+    def municipalities(self) -> list[str]:
+        """Municipalities named, in order of first mention, each once."""
+        return distinct_municipalities(self.places)
+
+    @property
+    def actor_names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for mention in self.actors:
+            seen.setdefault(mention.actor.name, None)
+        return list(seen)
+
+    def to_json(self, max_terms: int = 30) -> dict[str, Any]:
+        """The `foresight annotate --format json` contract."""
+        return {
+            "language": self.language,
+            "status": self.status,
+            "reason": self.reason,
+            "n_words": self.n_words,
+            "terms": [t.text for t in self.terms[:max_terms]],
+            "places": self.municipalities,
+            "regions": sorted({p.name for p in self.places if p.place_type == "region"}),
+            "actors": self.actor_names,
+            "lead_markets": [
+                {
+                    "id": s.lead_market_id,
+                    "name": s.name,
+                    "name_en": s.name_en,
+                    "score": s.score,
+                    "evidence": s.evidence_terms,
+                }
+                for s in self.lead_markets
+            ],
+        }
+
+
+def clean_text(text: str | None) -> str:
+    """Plain text from what sources deliver: HTML tags, scripts, entities and control characters removed."""
+    if not text:
+        return ""
+    if "<" in text and ">" in text:
+        text = _SCRIPT.sub(" ", text)
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _CONTROL.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    return "\n".join(line.strip() for line in text.splitlines()).strip()
+
+
+@dataclass
+class Annotator:
+    """Holds the loaded pipelines, gazetteer and lead-market classifier; `annotate` one text at a time."""
+
+    settings: LanguageSettings = field(default_factory=LanguageSettings)
+    gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
+    lead_market_data: LeadMarketData = field(default_factory=load_lead_markets)
+    max_terms: int = MAX_TERMS
+    _pipelines: dict[str, tuple[Language, str]] = field(default_factory=dict)
+    _classifier: LeadMarketClassifier | None = None
+    _whitelists: dict[str, set[str]] = field(default_factory=dict)
+
+    def pipeline(self, lang: str) -> tuple[Language, str]:
+        """The spaCy pipeline for `lang` and its name, loaded on first use."""
+        if lang not in self._pipelines:
+            self._pipelines[lang] = load_pipeline(lang, self.settings)
+        return self._pipelines[lang]
+
+    @property
+    def classifier(self) -> LeadMarketClassifier:
+        if self._classifier is None:
+            self._classifier = LeadMarketClassifier(self.lead_market_data, self.phrase_keys, self.settings.languages)
+            for lang in self.settings.languages:
+                self._whitelists[lang] = {" ".join(term.split()) for term in self._classifier.seed_terms(lang)}
+        return self._classifier
+
+    def phrase_keys(self, phrase: str, lang: str) -> tuple[str, ...]:
+        """Lemma keys of a short phrase (seed terms, descriptions), the same way documents are keyed."""
+        nlp, _ = self.pipeline(lang)
+        return tuple(key for key in doc_keys(nlp(phrase)) if key is not None)
+
+    def annotate(self, text: str | None, title: str | None = None) -> Annotation:
+        """Language, terms, places, actors and lead markets of one document (title and text)."""
+        body = clean_text(text)
+        heading = clean_text(title)
+        full = f"{heading}\n\n{body}".strip() if heading and heading not in body[: len(heading) + 10] else body
+        full = full or heading
+        if not _HAS_LETTER.search(full):
+            return Annotation(
+                None, SKIPPED, "empty: no text" if not full else "empty: no words, only digits or symbols"
+            )
+        lang, confidence = detect_language(full, self.settings.detect_chars)
+        if lang not in self.settings.languages:
+            supported = ", ".join(self.settings.languages)
+            return Annotation(
+                lang, SKIPPED, f"unsupported language: {lang} (foresight analyses {supported})", round(confidence, 3)
+            )
+        classifier = self.classifier
+        nlp, pipeline_name = self.pipeline(lang)
+        collector = TermCollector(lang, self._whitelists.get(lang, ()))
+        keys: list[str | None] = []
+        compound_parts: list[tuple[str, str]] = []
+        n_words = 0
+        for doc in self._docs(nlp, full):
+            collector.add_doc(doc)
+            keys.extend(doc_keys(doc))
+            n_words += sum(1 for token in doc if _HAS_LETTER.search(token.text))
+            if lang == "de":
+                compound_parts.extend(_compound_parts(doc))
+        if n_words < self.settings.min_words:
+            return Annotation(
+                lang,
+                SKIPPED,
+                f"too short: {n_words} word{'s' if n_words != 1 else ''} (at least {self.settings.min_words} needed)",
+                round(confidence, 3),
+                n_words,
+                pipeline_name,
+            )
+        return Annotation(
+            language=lang,
+            status=PROCESSED,
+            language_confidence=round(confidence, 3),
+            n_words=n_words,
+            pipeline=pipeline_name,
+            terms=tuple(collector.ranked(self.max_terms)),
+            places=tuple(self.gazetteer.find_places(full)),
+            actors=tuple(self.gazetteer.find_actors(full)),
+            lead_markets=tuple(classifier.score(keys, lang, compound_parts=compound_parts, n_words=n_words)),
+        )
+
+    def _docs(self, nlp: Language, text: str) -> Iterator[Doc]:
+        """The text as spaCy docs of at most `max_chunk_chars` each; only one chunk is in memory at a time."""
+        yield from nlp.pipe(split_for_processing(text, self.settings.max_chunk_chars), batch_size=1)
+
+
+def doc_keys(doc: Doc) -> list[str | None]:
+    """Lower-case lemma keys of a doc, hyphenated words split into parts; None before each sentence."""
+    keys: list[str | None] = []
+    sentences = doc.has_annotation("SENT_START")
+    for token in doc:
+        if sentences and token.is_sent_start:
+            keys.append(None)
+        if token.is_punct or token.is_space:
+            continue
+        lemma = (token.lemma_ or token.text).lower()
+        if "-" in lemma.strip("-"):
+            keys.extend(part for part in lemma.split("-") if part)
+        else:
+            keys.append(lemma)
+    return keys
+
+
+def _compound_parts(doc: Doc) -> Iterator[tuple[str, str]]:
+    for token in doc:
+        if token.pos_ == "NOUN" and "-" not in token.text:
+            split = split_compound(token.lemma_ or token.text, "de")
+            if split:
+                yield split[0].lower(), split[1].lower()
+
+
+@functools.lru_cache(maxsize=1)
+def default_annotator() -> Annotator:
+    """An `Annotator` with the default settings, built once per process."""
+    return Annotator()
+
+
+def annotate(text: str | None, title: str | None = None, settings: LanguageSettings | None = None) -> Annotation:
+    """Annotate one text; with `settings`, a fresh `Annotator` (reuse one `Annotator` for many texts)."""
+    annotator = default_annotator() if settings is None else Annotator(settings=settings)
+    return annotator.annotate(text, title)

@@ -1,0 +1,408 @@
+"""Offline spaCy pipelines per language (German, English) and language detection per document.
+
+No trained German spaCy pipeline can be installed here, so the default pipeline is `spacy.blank(lang)` plus a
+sentencizer plus the `hanta_tagger` component below, which sets `tag_` (STTS for German, BNC-style for English),
+`pos_` (Universal POS) and `lemma_` from the HanTa morphological model shipped inside the `HanTa` package.
+
+Why a per-word-form cache instead of HanTa's sentence tagger: `tag_sent` (an HMM over each sentence) runs at about
+5,500 words/s on this machine, far below the 20,000 words/s the weekly scan needs. Word forms follow Zipf's law, so
+analysing each distinct form once (`HanoverTagger.analyze`, context-free) and reusing the result makes the
+tagger almost free after warm-up. What context would add for our purpose (nouns and adjectives for technology terms)
+German capitalisation already supplies; sentence-initial words are analysed case-insensitively. The benchmark
+`benchmarks/language_speed.py --agreement` measures how often the fast route agrees with `tag_sent`.
+
+A trained pipeline (``de_core_news_lg``, ``en_core_web_sm``, ...) named in the configuration is used instead when
+it is installed; the rest of foresight only reads `token.pos_`, `token.lemma_` and sentence boundaries.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import spacy
+from spacy.attrs import LEMMA, POS, TAG
+from spacy.lang.char_classes import HYPHENS
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import compile_infix_regex, is_package
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
+HANTA_MODELS: dict[str, str] = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
+# Languages langid may answer with. A wider set than we process, so a French text is recognised as French and
+# skipped with that reason instead of being forced into German or English.
+DETECTABLE_LANGUAGES: tuple[str, ...] = ("de", "en", "fr", "nl", "es", "it", "pt", "pl", "tr", "ru", "sv", "da", "cs")
+
+# STTS (German HanTa) and BNC C5 (English HanTa) tags to Universal POS.
+_STTS_TO_UPOS: dict[str, str] = {
+    "NN": "NOUN",
+    "NNI": "NOUN",
+    "NNA": "NOUN",
+    "NE": "PROPN",
+    "ADJ(A)": "ADJ",
+    "ADJ(D)": "ADJ",
+    "ADV": "ADV",
+    "ART": "DET",
+    "CARD": "NUM",
+    "FM": "X",
+    "ITJ": "INTJ",
+    "KOKOM": "CCONJ",
+    "KON": "CCONJ",
+    "KOUI": "SCONJ",
+    "KOUS": "SCONJ",
+    "PTKANT": "PART",
+    "PTKNEG": "PART",
+    "PTKVZ": "ADP",
+    "PTKZU": "PART",
+    "PTKA": "PART",
+    "TRUNC": "X",
+    "XY": "X",
+    "$(": "PUNCT",
+    "$,": "PUNCT",
+    "$.": "PUNCT",
+}
+_C5_TO_UPOS: dict[str, str] = {
+    "NN0": "NOUN",
+    "NN1": "NOUN",
+    "NN2": "NOUN",
+    "NN": "NOUN",
+    "NP0": "PROPN",
+    "AJ0": "ADJ",
+    "AJC": "ADJ",
+    "AJS": "ADJ",
+    "AT0": "DET",
+    "DT0": "DET",
+    "DTQ": "DET",
+    "DPS": "PRON",
+    "CRD": "NUM",
+    "ORD": "ADJ",
+    "CJC": "CCONJ",
+    "CJS": "SCONJ",
+    "CJT": "SCONJ",
+    "PRP": "ADP",
+    "PRF": "ADP",
+    "AVP": "ADP",
+    "TO0": "PART",
+    "XX0": "PART",
+    "POS": "PART",
+    "ITJ": "INTJ",
+    "EX0": "PRON",
+    "PNI": "PRON",
+    "PNP": "PRON",
+    "PNQ": "PRON",
+    "PUL": "PUNCT",
+    "PUN": "PUNCT",
+    "PUQ": "PUNCT",
+    "PUR": "PUNCT",
+    "UNC": "X",
+    "ZZ0": "X",
+}
+_ACRONYM = re.compile(r"^[A-ZÄÖÜ0-9][A-ZÄÖÜ0-9&./+-]*[A-ZÄÖÜ0-9]$")
+_ACRONYM_PLURAL = re.compile(r"^([A-ZÄÖÜ0-9][A-ZÄÖÜ0-9&./+-]*[A-ZÄÖÜ0-9])s$")
+_SENTENCE_PUNCT = frozenset({".", "!", "?", ";", ":"})
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _upos(lang: str, tag: str) -> str:
+    """Map a HanTa tag to Universal POS (verbs, pronouns and adverbs by prefix)."""
+    table = _STTS_TO_UPOS if lang == "de" else _C5_TO_UPOS
+    if tag in table:
+        return table[tag]
+    if lang == "de":
+        if tag.startswith("VA") or tag.startswith("VM"):
+            return "AUX"
+        if tag.startswith("VV"):
+            return "VERB"
+        if tag.startswith("AP"):
+            return "ADP"
+        if tag.startswith("P"):
+            return "PRON"
+    else:
+        if tag[:2] in ("VB", "VD", "VH", "VM"):
+            return "AUX"
+        if tag.startswith("VV"):
+            return "VERB"
+        if tag.startswith("AV"):
+            return "ADV"
+    return "X"
+
+
+class HantaTagger:
+    """spaCy component: POS tag and lemma for every token from HanTa, analysing each word form once.
+
+    The cache maps (form, sentence_initial) to hashes ready for `Doc.from_array`, so a known form costs one dict
+    lookup. It grows with the vocabulary (about 100 bytes per form), which stays bounded in practice (a few
+    hundred thousand forms for the whole Bundestag corpus); `max_cache` clears it if it ever grows beyond that.
+    """
+
+    def __init__(self, nlp: Language, name: str, lang: str, model: str, max_cache: int = 1_000_000) -> None:
+        from HanTa import HanoverTagger  # deferred: loading the model takes 0.1 s and is only needed when used
+
+        self.name = name
+        self.lang = lang
+        self.strings = nlp.vocab.strings
+        self.tagger = HanoverTagger.HanoverTagger(model)
+        self.lexicon = hanta_lexicon(lang)
+        self.max_cache = max_cache
+        self.cache: dict[tuple[str, bool], tuple[int, int, int]] = {}
+        self._pos_ids = {upos: self.strings.add(upos) for upos in set(_STTS_TO_UPOS.values()) | {"X"}}
+        from spacy.parts_of_speech import IDS as POS_IDS
+
+        self._upos_ids = POS_IDS
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if n == 0:
+            return doc
+        values = np.empty((n, 3), dtype="uint64")
+        cache = self.cache
+        has_sents = doc.has_annotation("SENT_START")
+        for i, token in enumerate(doc):
+            initial = i == 0 or (has_sents and token.is_sent_start)
+            key = (token.text, bool(initial))
+            entry = cache.get(key)
+            if entry is None:
+                entry = self._analyse(token.text, bool(initial))
+                if len(cache) >= self.max_cache:
+                    cache.clear()
+                cache[key] = entry
+            values[i] = entry
+        doc.from_array([TAG, POS, LEMMA], values)
+        return doc
+
+    def analyse(self, form: str, sentence_initial: bool = False) -> tuple[str, str, str]:
+        """(tag, upos, lemma) for one word form; the uncached route behind `__call__`, also used by tests."""
+        tag, lemma = self._tag_and_lemma(form, sentence_initial)
+        return tag, _upos(self.lang, tag), lemma
+
+    def _analyse(self, form: str, sentence_initial: bool) -> tuple[int, int, int]:
+        tag, upos, lemma = self.analyse(form, sentence_initial)
+        return (self.strings.add(tag), self._upos_ids[upos], self.strings.add(lemma))
+
+    def _tag_and_lemma(self, form: str, sentence_initial: bool) -> tuple[str, str]:
+        if not _HAS_LETTER.search(form):
+            if form[:1].isdigit():
+                return ("CARD" if self.lang == "de" else "CRD"), form
+            if self.lang == "en":
+                return "PUN", form
+            return ("$." if form in _SENTENCE_PUNCT else "$," if form == "," else "$("), form
+        if _ACRONYM.match(form) and sum(c.isupper() for c in form) >= 2:
+            # HanTa would write "KI" as "Ki" and "GPU" as "Gpu"; acronyms are names of things, keep them as written.
+            return ("NE" if self.lang == "de" else "NP0"), form
+        plural = _ACRONYM_PLURAL.match(form)
+        if plural and sum(c.isupper() for c in form) >= 2:
+            return ("NE" if self.lang == "de" else "NP0"), plural.group(1)
+        if "-" in form.strip("-") and len(form) > 2:
+            return self._hyphenated(form, sentence_initial)
+        lemma, tag = self._hanta(form, casesensitive=not sentence_initial)
+        return tag, self._lemma_case(form, lemma, tag)
+
+    def _hanta(self, form: str, casesensitive: bool) -> tuple[str, str]:
+        """HanTa's (lemma, tag), from the shipped lexicon of frequent forms when there (same result, no 1 ms)."""
+        known = self.lexicon.get((form, casesensitive))
+        if known is not None:
+            return known
+        lemma, tag = self.tagger.analyze(form, casesensitive=casesensitive)
+        return lemma, tag
+
+    def _hyphenated(self, form: str, sentence_initial: bool) -> tuple[str, str]:
+        """ "Wasserstoff-Lkw", "E-Mobilität", "solid-state": analyse the last part, keep the others as written."""
+        head_start = form.rstrip("-").rfind("-") + 1
+        prefix, last = form[:head_start], form[head_start:]
+        lemma, tag = self._hanta(last, casesensitive=True)
+        if tag in ("NE", "NP0"):
+            return tag, form  # "Essen-Steele", "Rhein-Ruhr": names stay as written
+        if self.lang == "de" and last[:1].isupper() and tag not in ("NN", "NNI", "NNA"):
+            tag = "NN"
+        if self.lang == "en" and tag.startswith("VV") and form[:1].islower():
+            tag = "AJ0"  # "solid-state", "low-carbon", "self-driving": hyphenated pre-modifiers act as adjectives
+        return tag, prefix + self._lemma_case(last, lemma, tag)
+
+    def _lemma_case(self, form: str, lemma: str, tag: str) -> str:
+        if self.lang == "de":
+            if tag in ("NN", "NNI", "NNA", "NE"):
+                lemma = lemma[:1].upper() + lemma[1:] if lemma else form
+                return repair_noun_lemma(form, lemma) if tag == "NN" else lemma
+            return lemma.lower() if form[:1].isupper() and tag not in ("NE",) else lemma
+        if tag == "NP0":
+            return form
+        return lemma.lower() if lemma else form.lower()
+
+
+@functools.lru_cache(maxsize=2)
+def hanta_lexicon(lang: str) -> dict[tuple[str, bool], tuple[str, str]]:
+    """The shipped memo of HanTa analyses of frequent forms: (form, casesensitive) -> (lemma, tag).
+
+    Built by `benchmarks/build_hanta_lexicon.py`; empty if the file is missing (everything still works, slower).
+    """
+    resource = resources.files("models.data").joinpath(f"hanta_lexicon_{lang}.tsv.gz")
+    if not resource.is_file():
+        return {}
+    lexicon: dict[tuple[str, bool], tuple[str, str]] = {}
+    with resource.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 4:
+                lexicon[(parts[0], parts[1] == "1")] = (parts[2], parts[3])
+    return lexicon
+
+
+@Language.factory("hanta_tagger", default_config={"lang": "de", "model": "morphmodel_ger.pgz"})
+def make_hanta_tagger(nlp: Language, name: str, lang: str, model: str) -> HantaTagger:
+    return HantaTagger(nlp, name, lang, model)
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    """The `[language]` configuration section, with the defaults foresight runs with offline.
+
+    `trained` names a trained spaCy pipeline per language; it is used when installed (`spacy.util.is_package`),
+    otherwise the blank+HanTa pipeline is. `languages` are the languages processed; others are skipped with a
+    reason. `max_chunk_chars` bounds memory on very long texts: they are processed in pieces of that size.
+    """
+
+    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+    trained: Mapping[str, str] = field(default_factory=dict)
+    max_chunk_chars: int = 100_000
+    min_words: int = 3
+    detect_chars: int = 5_000
+
+    @classmethod
+    def from_mapping(cls, section: Mapping[str, Any] | None) -> LanguageSettings:
+        section = dict(section or {})
+        languages = tuple(section.get("languages", SUPPORTED_LANGUAGES))
+        unknown = [lang for lang in languages if lang not in SUPPORTED_LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"[language] languages: {', '.join(unknown)} not supported; foresight analyses "
+                f"{', '.join(SUPPORTED_LANGUAGES)}"
+            )
+        trained = section.get("trained", {}) or {}
+        if not isinstance(trained, Mapping):
+            raise ValueError('[language] trained must be a table such as {de = "de_core_news_lg"}')
+        return cls(
+            languages=languages,
+            trained={str(k): str(v) for k, v in trained.items() if v},
+            max_chunk_chars=int(section.get("max_chunk_chars", 100_000)),
+            min_words=int(section.get("min_words", 3)),
+            detect_chars=int(section.get("detect_chars", 5_000)),
+        )
+
+
+def blank_pipeline(lang: str) -> Language:
+    """`spacy.blank(lang)` + sentencizer + HanTa tagger: the offline pipeline for German or English."""
+    if lang not in HANTA_MODELS:
+        raise ValueError(f"no offline pipeline for language {lang!r}; supported: {', '.join(SUPPORTED_LANGUAGES)}")
+    nlp = spacy.blank(lang)
+    nlp.max_length = 2_000_000
+    if lang == "en":
+        _keep_hyphenated_words(nlp)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("hanta_tagger", config={"lang": lang, "model": HANTA_MODELS[lang]})
+    return nlp
+
+
+def _keep_hyphenated_words(nlp: Language) -> None:
+    """English spaCy splits "solid-state" into three tokens; technology terms need it whole, as German keeps it."""
+    infixes = [pattern for pattern in nlp.Defaults.infixes if HYPHENS not in pattern]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
+def load_pipeline(lang: str, settings: LanguageSettings | None = None) -> tuple[Language, str]:
+    """The pipeline for `lang` and its name: the configured trained one if installed, else the offline one."""
+    settings = settings or LanguageSettings()
+    trained = settings.trained.get(lang)
+    if trained:
+        if is_package(trained):
+            nlp = spacy.load(trained, exclude=["ner", "textcat"])
+            nlp.max_length = 2_000_000
+            return nlp, trained
+        log.warning(
+            "spaCy pipeline %s is not installed; using the offline %s pipeline (spaCy blank + HanTa)", trained, lang
+        )
+    return blank_pipeline(lang), f"blank-{lang}+hanta"
+
+
+@functools.lru_cache(maxsize=4)
+def general_frequencies(lang: str) -> Mapping[str, float]:
+    """wordfreq's general-language word frequencies (lower-case word -> share of all words), loaded once."""
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang)
+
+
+def repair_noun_lemma(form: str, lemma: str) -> str:
+    """HanTa lemmatises some German plurals in -en one letter short ("Wärmepumpen" -> "Wärmepump").
+
+    When the lemma is the form minus "en", try the form minus "n" ("Wärmepumpe") and keep whichever the
+    wordfreq vocabulary knows first, comparing from the longest ending down so that unknown compounds are
+    judged by their known tail ("...pumpe" beats "...pump"; "Staaten" stays "Staat", "Menschen" "Mensch").
+    """
+    if not (form.endswith("en") and lemma.lower() == form[:-2].lower()):
+        return lemma
+    alternative = lemma + "e"
+    freqs = general_frequencies("de")
+    a, b = lemma.lower(), alternative.lower()
+    for start in range(0, len(a) - 2):
+        fa, fb = freqs.get(a[start:], 0.0), freqs.get(b[start:], 0.0)
+        if fa or fb:
+            return alternative if fb > fa else lemma
+    return lemma
+
+
+@functools.lru_cache(maxsize=4)
+def _identifier(languages: tuple[str, ...]) -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def detect_language(text: str, max_chars: int = 5_000) -> tuple[str | None, float]:
+    """The document's main language (ISO 639-1) and langid's confidence, or (None, 0.0) without letters.
+
+    Long texts are judged on up to `max_chars` characters taken from the start, middle and end, so a German
+    article with an English abstract at its end is still German, and a 1 MB text costs no more than a short one.
+    """
+    sample = _sample(text, max_chars)
+    if not _HAS_LETTER.search(sample):
+        return None, 0.0
+    lang, prob = _identifier(DETECTABLE_LANGUAGES).classify(sample)
+    return str(lang), float(prob)
+
+
+def _sample(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    third = max_chars // 3
+    middle = len(text) // 2
+    return " ".join((text[:third], text[middle - third // 2 : middle + third // 2], text[-third:]))
+
+
+def split_for_processing(text: str, max_chars: int) -> Iterable[str]:
+    """Cut a long text into pieces of at most `max_chars`, at paragraph, sentence or word boundaries."""
+    start = 0
+    n = len(text)
+    while start < n:
+        end = min(start + max_chars, n)
+        if end < n:
+            window = text[start:end]
+            cut = max(window.rfind("\n\n"), window.rfind(". "), window.rfind("\n"))
+            if cut < max_chars // 2:
+                cut = window.rfind(" ")
+            if cut > 0:
+                end = start + cut + 1
+        yield text[start:end]
+        start = end

@@ -1,0 +1,197 @@
+"""Reads and writes for the language step's tables (migration 003): which documents wait, and their results.
+
+The step streams: `pending_documents` returns one bounded batch of documents that have no `doc_language` row or
+whose content changed since; `write_language_batch` replaces every doc_* row of those documents in one go
+(delete + insert through Arrow), so a batch is all-or-nothing inside the caller's transaction and a re-run
+processes nothing twice. This module knows rows, not spaCy: the pipeline layer turns annotations into rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+DOC_TABLES = ("doc_terms", "doc_places", "doc_actors", "doc_lead_markets", "doc_language")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDocument:
+    doc_id: str
+    title: str | None
+    text: str | None
+    content_hash: str
+
+
+@dataclass
+class LanguageBatch:
+    """Rows for one batch of documents, one list per table, in the column order of migration 003."""
+
+    doc_ids: list[str] = field(default_factory=list)
+    # (doc_id, language, confidence, n_words, status, reason, pipeline, content_hash)
+    languages: list[tuple[Any, ...]] = field(default_factory=list)
+    # (doc_id, term, head, count, termhood, rank)
+    terms: list[tuple[Any, ...]] = field(default_factory=list)
+    # (doc_id, municipality, kreis, mention, place_type, place, mentions)
+    places: list[tuple[Any, ...]] = field(default_factory=list)
+    # (doc_id, actor, actor_type, ror, seat, mention, mentions)
+    actors: list[tuple[Any, ...]] = field(default_factory=list)
+    # (doc_id, lead_market_id, score, seed_score, similarity, rank, evidence: dict)
+    lead_markets: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+_SCHEMAS: dict[str, pa.Schema] = {
+    "doc_language": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("language", pa.string()),
+            ("confidence", pa.float64()),
+            ("n_words", pa.int32()),
+            ("status", pa.string()),
+            ("reason", pa.string()),
+            ("pipeline", pa.string()),
+            ("content_hash", pa.string()),
+        ]
+    ),
+    "doc_terms": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("term", pa.string()),
+            ("head", pa.string()),
+            ("count", pa.int32()),
+            ("termhood", pa.float64()),
+            ("rank", pa.int32()),
+        ]
+    ),
+    "doc_places": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("municipality", pa.string()),
+            ("kreis", pa.string()),
+            ("mention", pa.string()),
+            ("place_type", pa.string()),
+            ("place", pa.string()),
+            ("mentions", pa.int32()),
+        ]
+    ),
+    "doc_actors": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("actor", pa.string()),
+            ("actor_type", pa.string()),
+            ("ror", pa.string()),
+            ("seat", pa.string()),
+            ("mention", pa.string()),
+            ("mentions", pa.int32()),
+        ]
+    ),
+    "doc_lead_markets": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("lead_market_id", pa.string()),
+            ("score", pa.float64()),
+            ("seed_score", pa.float64()),
+            ("similarity", pa.float64()),
+            ("rank", pa.int32()),
+            ("evidence", pa.string()),
+        ]
+    ),
+}
+
+
+def count_pending(con: duckdb.DuckDBPyConnection) -> int:
+    """Documents without a language result, or whose content changed since it was computed."""
+    row = con.execute(
+        """
+        select count(*) from documents d left join doc_language l using (doc_id)
+        where l.doc_id is null or l.content_hash <> d.content_hash
+        """
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def pending_documents(con: duckdb.DuckDBPyConnection, limit: int, exclude: Sequence[str] = ()) -> list[PendingDocument]:
+    """The next `limit` documents waiting for the language step, in doc_id order (texts of this batch only).
+
+    `exclude` lists doc_ids the caller already gave up on in this run, so they are not offered again.
+    """
+    rows = con.execute(
+        """
+        select d.doc_id, d.title, d.text, d.content_hash
+        from documents d left join doc_language l using (doc_id)
+        where (l.doc_id is null or l.content_hash <> d.content_hash)
+          and not list_contains(?::varchar[], d.doc_id)
+        order by d.doc_id
+        limit ?
+        """,
+        [list(exclude), limit],
+    ).fetchall()
+    return [PendingDocument(str(r[0]), r[1], r[2], str(r[3])) for r in rows]
+
+
+def write_language_batch(con: duckdb.DuckDBPyConnection, batch: LanguageBatch, run_id: int) -> None:
+    """Replace all language-step rows of the batch's documents; the caller owns the transaction."""
+    if not batch.doc_ids:
+        return
+    ids = pa.table({"doc_id": pa.array(batch.doc_ids, pa.string())})
+    con.register("_language_batch_ids", ids)
+    try:
+        for table in DOC_TABLES:
+            con.execute(f"delete from {table} where doc_id in (select doc_id from _language_batch_ids)").fetchall()
+    finally:
+        con.unregister("_language_batch_ids")
+    _insert(con, "doc_language", batch.languages, run_id, extra_columns="run_id, processed_at", extra_values="?, now()")
+    _insert(con, "doc_terms", batch.terms, run_id)
+    _insert(con, "doc_places", batch.places, run_id)
+    _insert(con, "doc_actors", batch.actors, run_id)
+    rows = [(*row[:-1], json.dumps(row[-1], ensure_ascii=False)) for row in batch.lead_markets]
+    _insert(con, "doc_lead_markets", rows, run_id, casts={"evidence": "json"})
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Iterable[tuple[Any, ...]],
+    run_id: int,
+    *,
+    extra_columns: str = "run_id",
+    extra_values: str = "?",
+    casts: dict[str, str] | None = None,
+) -> None:
+    rows = list(rows)
+    if not rows:
+        return
+    schema = _SCHEMAS[table]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(schema.names)}
+    arrow = pa.table(columns, schema=schema)
+    selected = ", ".join(f"{name}::{casts[name]}" if casts and name in casts else name for name in schema.names)
+    con.register("_language_rows", arrow)
+    try:
+        con.execute(
+            f"insert into {table} ({', '.join(schema.names)}, {extra_columns}) "
+            f"select {selected}, {extra_values} from _language_rows",
+            [run_id],
+        ).fetchall()
+    finally:
+        con.unregister("_language_rows")
+
+
+def sync_lead_markets(con: duckdb.DuckDBPyConnection, markets: Iterable[Sequence[Any]]) -> int:
+    """Insert or update the lead_markets rows: (id, code, number, name_de, name_en, description, description_en)."""
+    rows = [tuple(m) for m in markets]
+    for row in rows:
+        con.execute(
+            """
+            insert into lead_markets (lead_market_id, code, number, name_de, name_en, description, description_en)
+            values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (lead_market_id) do update set code = excluded.code, number = excluded.number,
+              name_de = excluded.name_de, name_en = excluded.name_en, description = excluded.description,
+              description_en = excluded.description_en
+            """,
+            list(row),
+        ).fetchall()
+    return len(rows)
