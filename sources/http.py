@@ -325,14 +325,14 @@ class HttpClient:
                 last_error = f"HTTP {status} {_reason(status)}".rstrip()
                 if status not in RETRY_STATUSES:
                     raise HttpStatusError(
-                        f"{shown}: {last_error}", url=full_url, status=status, headers=response_headers, body=body
+                        f"{shown}: {last_error}", url=shown, status=status, headers=response_headers, body=body
                     )
                 wait = retry_after_seconds(response_headers.get("retry-after"))
                 if wait is not None and wait > self.settings.retry_after_max_s:
                     raise HttpStatusError(
                         f"{shown}: HTTP {status}, server asks to retry after {wait:.0f} s "
                         f"(more than retry_after_max_s = {self.settings.retry_after_max_s:.0f} s); try later",
-                        url=full_url,
+                        url=shown,
                         status=status,
                         headers=response_headers,
                         body=body,
@@ -340,7 +340,7 @@ class HttpClient:
                 if attempt == attempts - 1:
                     raise HttpStatusError(
                         f"{shown}: {last_error} after {attempts} attempt(s)",
-                        url=full_url,
+                        url=shown,
                         status=status,
                         headers=response_headers,
                         body=body,
@@ -349,7 +349,7 @@ class HttpClient:
                 delay = self._backoff(attempt) if wait is None else wait
                 log.info("%s: %s; retry %d of %d in %.2f s", shown, last_error, attempt + 1, attempts - 1, delay)
                 self._pause(delay)
-        raise HttpError(f"{shown}: {last_error} after {attempts} attempt(s)", url=full_url)
+        raise HttpError(f"{shown}: {last_error} after {attempts} attempt(s)", url=shown)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -370,7 +370,7 @@ class HttpClient:
             if declared.isdigit() and int(declared) > limit:
                 raise ResponseTooLarge(
                     f"{shown}: response of {int(declared):,} bytes exceeds max_response_bytes = {limit:,}",
-                    url=url,
+                    url=shown,
                     status=response.status_code,
                 )
             chunks: list[bytes] = []
