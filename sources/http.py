@@ -261,7 +261,8 @@ class HttpClient:
     def get_page(self, url: str) -> Fetched:
         """Fetch a web page (not an API): robots.txt of its host must allow it."""
         if self.settings.respect_robots and not self.allowed_by_robots(url):
-            raise RobotsDisallowed(f"{self.scrub(url)}: robots.txt does not allow fetching this page", url=url)
+            shown = self.scrub(_redact_url(url))
+            raise RobotsDisallowed(f"{shown}: robots.txt does not allow fetching this page", url=shown)
         return self.get(url)
 
     def allowed_by_robots(self, url: str) -> bool:
@@ -380,7 +381,7 @@ class HttpClient:
                 if size > limit:
                     raise ResponseTooLarge(
                         f"{shown}: response exceeds max_response_bytes = {limit:,}; stopped reading",
-                        url=url,
+                        url=shown,
                         status=response.status_code,
                     )
                 chunks.append(chunk)
