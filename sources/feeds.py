@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
-import trafilatura
 
 from sources.document import Document, parse_date
 from sources.files import Problem
@@ -339,6 +338,8 @@ def extract_page_text(client: HttpClient, url: str) -> PageText:
     except HttpError as exc:
         status = "disallowed" if isinstance(exc, RobotsDisallowed) else "failed"
         return PageText(status, error=str(exc))
+    import trafilatura  # loaded only when a feed asks for full text: it costs a second at start-up
+
     try:
         text = trafilatura.extract(
             decode_html(fetched), url=url, include_comments=False, include_tables=False, favor_precision=True
