@@ -353,7 +353,7 @@ def repair_noun_lemma(form: str, lemma: str) -> str:
         return lemma
     alternative = lemma + "e"
     freqs = general_frequencies("de")
-    a, b = lemma.lower(), alternative.lower()
+    a, b = lemma.casefold(), alternative.casefold()
     for start in range(0, len(a) - 2):
         fa, fb = freqs.get(a[start:], 0.0), freqs.get(b[start:], 0.0)
         if fa or fb:
@@ -399,10 +399,11 @@ def split_for_processing(text: str, max_chars: int) -> Iterable[str]:
         end = min(start + max_chars, n)
         if end < n:
             window = text[start:end]
-            cut = max(window.rfind("\n\n"), window.rfind(". "), window.rfind("\n"))
+            # the end of the last paragraph, sentence or line in the window, else of the last word
+            cut = max(window.rfind("\n\n") + 2, window.rfind(". ") + 2, window.rfind("\n") + 1)
             if cut < max_chars // 2:
-                cut = window.rfind(" ")
+                cut = window.rfind(" ") + 1
             if cut > 0:
-                end = start + cut + 1
+                end = start + cut
         yield text[start:end]
         start = end

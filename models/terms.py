@@ -289,6 +289,19 @@ _GENERIC_NOUNS: dict[str, frozenset[str]] = {
         ]
     ),
 }
+# People and forms of address ("Frau Präsidentin! Liebe Kolleginnen!"): frequent in speeches and news, never a
+# technology, neither alone nor as the head of a multi-word term.
+_PERSON_NOUNS: dict[str, frozenset[str]] = {
+    "de": frozenset(
+        """Präsident Präsidentin Vizepräsident Vizepräsidentin Kollege Kollegin Dame Herr Frau Mann Minister Ministerin
+        Bundesminister Bundesministerin Staatssekretär Staatssekretärin Abgeordnete Abgeordneter Bürger Bürgerin
+        Bundeskanzler Bundeskanzlerin Kanzler Kanzlerin Vorsitzende Vorsitzender Zuschauer Zuschauerin Mitbürger
+        Mitbürgerin Ministerpräsident Ministerpräsidentin Bürgermeister Bürgermeisterin Oberbürgermeister
+        Oberbürgermeisterin Sprecher Sprecherin Redner Rednerin Fraktion Opposition Koalition Regierung""".split()
+    ),
+    "en": frozenset("""mr mrs ms president minister colleague lady gentleman chairman speaker""".split()),
+}
+_ABSTRACT_SUFFIXES = ("ung", "heit", "keit")
 _NOUN_TAGS = {"NOUN", "PROPN"}
 _LINKING = ("s", "es", "n", "en", "er", "e")  # Fugenelemente, longest tried after the bare form
 _WORD = re.compile(r"^[^\W\d_][\w&+./'’-]*$|^\d+[A-Za-zÄÖÜäöü][\w-]*$")
@@ -311,7 +324,7 @@ class Term:
 def zipf(text: str, lang: str) -> float:
     """General-language Zipf frequency of a word or phrase (0 = unseen); phrases combine like wordfreq's."""
     freqs = _frequencies(lang)
-    words = text.lower().replace("-", " ").split()
+    words = _key(text).replace("-", " ").split()
     if not words:
         return 0.0
     inverse = 0.0
@@ -321,6 +334,11 @@ def zipf(text: str, lang: str) -> float:
             return 0.0
         inverse += 1.0 / f
     return max(0.0, math.log10(1.0 / inverse) + 9.0)
+
+
+def _key(text: str) -> str:
+    """How wordfreq spells a word: lower case, "ß" as "ss" ("Straße" is listed as "strasse")."""
+    return text.casefold()
 
 
 def specificity(text: str, lang: str) -> float:
@@ -358,7 +376,7 @@ def split_compound(word: str, lang: str = "de") -> tuple[str, str] | None:
     best: tuple[float, int] | None = None
     for start in range(3, len(lower) - 3):
         head = lower[start:]
-        head_freq = freqs.get(head, 0.0)
+        head_freq = freqs.get(_key(head), 0.0)
         if head_freq < 1e-8 or head in _SUFFIX_LIKE:  # head zipf >= 1.0
             continue
         modifier_freq = _modifier_frequency(lower[:start], freqs)
@@ -374,26 +392,27 @@ def split_compound(word: str, lang: str = "de") -> tuple[str, str] | None:
     return _modifier_lemma(word[:start], freqs), lower[start:][:1].upper() + lower[start + 1 :]
 
 
-def _modifier_lemma(modifier: str, freqs: Mapping[str, float]) -> str:
-    """The first part of a compound without its linking element: "Heizungs" -> "Heizung", "Ressourcen" stays."""
-    lower = modifier.lower()
-    if freqs.get(lower, 0.0) >= 3e-8:
-        return modifier
-    for linking in _LINKING:
-        if lower.endswith(linking) and freqs.get(lower[: -len(linking)], 0.0) >= 3e-8:
-            return modifier[: -len(linking)]
-    return modifier
-
-
 _SUFFIX_LIKE = frozenset({"schaft", "heit", "keit", "ung", "ungen", "isch", "lich", "tum", "nis", "chen", "lein"})
+
+
+def _modifier_lemma(modifier: str, freqs: Mapping[str, float]) -> str:
+    """The first part of a compound as a word: "Heizungs" -> "Heizung" (the more frequent of with and without
+    its linking element), "Ressourcen" stays."""
+    best, best_freq = modifier, freqs.get(_key(modifier), 0.0)
+    for linking in _LINKING:
+        if modifier.lower().endswith(linking) and len(modifier) - len(linking) >= 3:
+            freq = freqs.get(_key(modifier[: -len(linking)]), 0.0)
+            if freq > best_freq:
+                best, best_freq = modifier[: -len(linking)], freq
+    return best
 
 
 def _modifier_frequency(modifier: str, freqs: Mapping[str, float]) -> float:
     """Frequency of a compound's first part, with or without a linking element ("Heizung|s|gesetz"), else 0."""
-    found = freqs.get(modifier, 0.0)
+    found = freqs.get(_key(modifier), 0.0)
     for linking in _LINKING:
         if modifier.endswith(linking) and len(modifier) - len(linking) >= 3:
-            found = max(found, freqs.get(modifier[: -len(linking)], 0.0))
+            found = max(found, freqs.get(_key(modifier[: -len(linking)]), 0.0))
     return found if found >= 3e-8 else 0.0  # zipf >= 1.5
 
 
@@ -697,6 +716,7 @@ class TermCollector:
         self.words: dict[str, tuple[str, ...]] = {}
         self._stop_adjectives = _STOP_ADJECTIVES.get(lang, frozenset())
         self._generic_nouns = _GENERIC_NOUNS.get(lang, frozenset())
+        self._person_nouns = _PERSON_NOUNS.get(lang, frozenset())
 
     # -- candidates ---------------------------------------------------------------------------------------
 
@@ -743,7 +763,10 @@ class TermCollector:
         if token.pos_ == "NOUN":
             return bool(_WORD.match(token.text)) and len(token.text) > 1
         if token.pos_ == "PROPN":
-            # Names are not technologies, acronyms often are ("KI", "GPU", "LiDAR", "5G").
+            # Names are not technologies, acronyms often are ("KI", "GPU", "LiDAR", "5G"); English capitalises
+            # common nouns in names of things ("the Internet of Things").
+            if self.lang == "en" and zipf(token.text, "en") >= 3.5 and token.text[1:].islower():
+                return True
             return _is_acronym(token.text) and bool(_WORD.match(token.text))
         return False
 
@@ -824,8 +847,16 @@ class TermCollector:
     def termhood(self, text: str, count: int) -> float:
         whitelisted = text.lower() in self.whitelist
         single = " " not in text
-        if single and not whitelisted and zipf(text, self.lang) >= MAX_SINGLE_NOUN_ZIPF:
+        head = text if single else (self.heads.get(text) or text.rsplit(" ", 1)[-1])
+        if not whitelisted and (head in self._person_nouns or head.rsplit("-", 1)[-1] in self._person_nouns):
             return 0.0
+        if single and not whitelisted:
+            general = zipf(text, self.lang)
+            if general >= MAX_SINGLE_NOUN_ZIPF:
+                return 0.0
+            # "Modernisierung", "Verständigung": common abstract nouns name processes, not technologies
+            if self.lang == "de" and general >= 3.0 and text.endswith(_ABSTRACT_SUFFIXES) and not split_compound(text):
+                return 0.0
         spec = specificity(text, self.lang)
         if not single and not whitelisted and spec < MIN_PHRASE_SPECIFICITY:
             return 0.0
