@@ -249,20 +249,30 @@ def _entry_document(
 
 
 def _entry_date(entry: Any) -> tuple[date | None, str]:
-    """The entry's date in UTC: feedparser's parsed time first, then our own parser on the raw string."""
+    """The entry's date in UTC: our strict parser on the raw string first, then feedparser's parsed time.
+
+    feedparser rolls invalid dates over (``2024-02-30`` becomes 1 March, month 13 next January) and keeps
+    year 1 or 9999, so its parsed time is only used for formats ours cannot read, never for an ISO date
+    ours rejected, and only within the year range every other source has.
+    """
     for key in ("published", "updated", "created"):
+        raw = str(entry.get(key) or "").strip()
+        found = parse_date(raw) if raw else None
+        if found:
+            return found[0], key
         parsed_time = entry.get(f"{key}_parsed")
-        if parsed_time:
+        if parsed_time and not _ISO_DATE_START.match(raw):
             try:
-                return datetime.fromtimestamp(calendar.timegm(parsed_time), UTC).date(), key
+                date(*parsed_time[:3])
+                checked = parse_date(datetime.fromtimestamp(calendar.timegm(parsed_time), UTC).date())
             except (OverflowError, ValueError):
-                pass
-        raw = entry.get(key)
-        if raw:
-            found = parse_date(raw)
-            if found:
-                return found[0], key
+                checked = None
+            if checked:
+                return checked[0], key
     return None, "first_seen"
+
+
+_ISO_DATE_START = re.compile(r"^[+-]?\d{4,}-")
 
 
 def canonical_url(url: str, base: str | None = None) -> str | None:
