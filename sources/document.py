@@ -74,6 +74,7 @@ _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _GERMAN = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
 _MIN_YEAR, _MAX_YEAR = 1800, 2200
+_RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\.?\s+(\d+)\b")
 
 
 def parse_date(value: Any) -> tuple[date, str] | None:
@@ -113,9 +114,13 @@ def parse_date(value: Any) -> tuple[date, str] | None:
     except ValueError:
         pass
     try:
-        return _checked(_utc_date(parsedate_to_datetime(text)), "day")
+        moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
+    written = _RFC822_YEAR.search(text)
+    if written and len(written.group(1)) == 4 and int(written.group(1)) != moment.year:
+        return None  # email.utils reads the year "0001" as 2001; only a two-digit year means that
+    return _checked(_utc_date(moment), "day")
 
 
 def _utc_date(moment: datetime) -> date:
