@@ -152,7 +152,7 @@ class Annotator:
             )
         classifier = self.classifier
         nlp, pipeline_name = self.pipeline(lang)
-        collector = TermCollector(lang, self._whitelists.get(lang, ()))
+        collector = TermCollector(lang, self._whitelists.get(lang, ()), self.gazetteer.names)
         keys: list[str | None] = []
         compound_parts: list[tuple[str, str]] = []
         n_words = 0

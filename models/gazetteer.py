@@ -156,6 +156,11 @@ class Gazetteer:
         gazetteer._actor_pattern = _alternation(gazetteer._actor_by_alias)
         return gazetteer
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Every surface form of a place or actor, single words only ("RUB", "Duisburg", "Essener")."""
+        return frozenset(s for s in [*self._surfaces, *self._actor_by_alias] if " " not in s)
+
     # -- places -----------------------------------------------------------------------------------------------
 
     def find_places(self, text: str) -> list[PlaceMention]:

@@ -21,7 +21,7 @@ import functools
 import gzip
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -214,6 +214,9 @@ class HantaTagger:
         lemma, tag = self.tagger.analyze(form, casesensitive=casesensitive)
         return lemma, tag
 
+    def _is_own_lemma(self, word: str) -> bool:
+        return self._hanta(word, casesensitive=True)[0].casefold() == word.casefold()
+
     def _hyphenated(self, form: str, sentence_initial: bool) -> tuple[str, str]:
         """ "Wasserstoff-Lkw", "E-Mobilität", "solid-state": analyse the last part, keep the others as written."""
         head_start = form.rstrip("-").rfind("-") + 1
@@ -231,7 +234,16 @@ class HantaTagger:
         if self.lang == "de":
             if tag in ("NN", "NNI", "NNA", "NE"):
                 lemma = lemma[:1].upper() + lemma[1:] if lemma else form
-                return repair_noun_lemma(form, lemma) if tag == "NN" else lemma
+                if tag == "NE":  # names: only a genitive -s is taken off ("Deutschlands" -> "Deutschland")
+                    return lemma if form == lemma + "s" else form
+                if tag != "NN":
+                    return lemma
+                if form.lower().endswith("daten"):
+                    return form  # "Daten" (data) is not the plural of "Datum" (date) in our texts
+                again, again_tag = self._hanta(lemma, casesensitive=True)
+                if again_tag == "NN" and again and len(lemma) - 2 <= len(again) < len(lemma):
+                    lemma = again[:1].upper() + again[1:]  # "Elektrolyseuren" -> "Elektrolyseure" -> "Elektrolyseur"
+                return repair_noun_lemma(form, lemma, self._is_own_lemma)
             return lemma.lower() if form[:1].isupper() and tag not in ("NE",) else lemma
         if tag == "NP0":
             return form
@@ -342,19 +354,29 @@ def general_frequencies(lang: str) -> Mapping[str, float]:
     return get_frequency_dict(lang)
 
 
-def repair_noun_lemma(form: str, lemma: str) -> str:
-    """HanTa lemmatises some German plurals in -en one letter short ("Wärmepumpen" -> "Wärmepump").
+def repair_noun_lemma(form: str, lemma: str, is_own_lemma: Callable[[str], bool] | None = None) -> str:
+    """Undo HanTa's over-stemming of German nouns it does not know, judged against the wordfreq vocabulary.
 
-    When the lemma is the form minus "en", try the form minus "n" ("Wärmepumpe") and keep whichever the
-    wordfreq vocabulary knows first, comparing from the longest ending down so that unknown compounds are
-    judged by their known tail ("...pumpe" beats "...pump"; "Staaten" stays "Staat", "Menschen" "Mensch").
+    * Plurals in -en lemmatised one letter short ("Wärmepumpen" -> "Wärmepump"): the form minus "n"
+      ("Wärmepumpe") wins when it is its own lemma (`is_own_lemma`, asked of HanTa) and the vocabulary knows
+      its ending first ("Staaten" stays "Staat", "Elektrolyseuren" stays "Elektrolyseur").
+    * Unknown singulars stemmed ("Glukose" -> "Glukos", "Tomografie" -> "Tomografi"): when HanTa's lemma is not
+      a known word but the form is, or the form's ending is known first, the form is kept.
+    HanTa's lemma stays whenever the vocabulary knows it ("Kolleginnen" -> "Kollegin", "Elektrolyseure" ->
+    "Elektrolyseur"); compounds are compared by their endings ("...elektrolyseur" beats "...elektrolyseure").
     """
-    if not (form.endswith("en") and lemma.lower() == form[:-2].lower()):
+    if lemma == form or not lemma:
         return lemma
-    alternative = lemma + "e"
+    alternative = lemma + "e" if form.endswith("en") and lemma.lower() == form[:-2].lower() else form
+    if alternative != form and is_own_lemma is not None and not is_own_lemma(alternative):
+        return lemma  # "Elektrolyseure" is itself a plural, so "Elektrolyseuren" -> "Elektrolyseur" was right
     freqs = general_frequencies("de")
     a, b = lemma.casefold(), alternative.casefold()
-    for start in range(0, len(a) - 2):
+    if freqs.get(a, 0.0):
+        return lemma if alternative == form or freqs.get(a, 0.0) >= freqs.get(b, 0.0) else alternative
+    if freqs.get(b, 0.0):
+        return alternative
+    for start in range(0, min(len(a), len(b)) - 3):
         fa, fb = freqs.get(a[start:], 0.0), freqs.get(b[start:], 0.0)
         if fa or fb:
             return alternative if fb > fa else lemma

@@ -34,7 +34,7 @@ COMPOUND_PART_WEIGHT = 0.6
 MIN_SCORE = 0.05
 SATURATION = 2.0
 
-# turns a phrase into its lemma keys with the document pipeline: ("grüner Wasserstoff", "de") -> ("grün", "wasserstoff")
+# turns a phrase into lemma keys with the document pipeline: ("grüner Wasserstoff", "de") -> ("grün", "wasserstoff")
 KeyFunction = Callable[[str, str], tuple[str, ...]]
 
 

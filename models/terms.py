@@ -289,17 +289,26 @@ _GENERIC_NOUNS: dict[str, frozenset[str]] = {
         ]
     ),
 }
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # People and forms of address ("Frau Präsidentin! Liebe Kolleginnen!"): frequent in speeches and news, never a
 # technology, neither alone nor as the head of a multi-word term.
 _PERSON_NOUNS: dict[str, frozenset[str]] = {
     "de": frozenset(
-        """Präsident Präsidentin Vizepräsident Vizepräsidentin Kollege Kollegin Dame Herr Frau Mann Minister Ministerin
-        Bundesminister Bundesministerin Staatssekretär Staatssekretärin Abgeordnete Abgeordneter Bürger Bürgerin
-        Bundeskanzler Bundeskanzlerin Kanzler Kanzlerin Vorsitzende Vorsitzender Zuschauer Zuschauerin Mitbürger
-        Mitbürgerin Ministerpräsident Ministerpräsidentin Bürgermeister Bürgermeisterin Oberbürgermeister
-        Oberbürgermeisterin Sprecher Sprecherin Redner Rednerin Fraktion Opposition Koalition Regierung""".split()
+        _words(
+            """Präsident Präsidentin Vizepräsident Vizepräsidentin Kollege Kollegin Dame Herr Frau Mann Minister
+            Ministerin Bundesminister Bundesministerin Staatssekretär Staatssekretärin Abgeordnete Abgeordneter
+            Bürger Bürgerin Bundeskanzler Bundeskanzlerin Kanzler Kanzlerin Vorsitzende Vorsitzender Zuschauer
+            Zuschauerin Mitbürger Mitbürgerin Ministerpräsident Ministerpräsidentin Bürgermeister
+            Bürgermeisterin Oberbürgermeister Oberbürgermeisterin Sprecher Sprecherin Redner Rednerin Fraktion
+            Opposition Koalition Regierung"""
+        )
     ),
-    "en": frozenset("""mr mrs ms president minister colleague lady gentleman chairman speaker""".split()),
+    "en": frozenset(_words("mr mrs ms president minister colleague lady gentleman chairman speaker")),
 }
 _ABSTRACT_SUFFIXES = ("ung", "heit", "keit")
 _NOUN_TAGS = {"NOUN", "PROPN"}
@@ -636,6 +645,7 @@ _GENDER_BY_HEAD: dict[str, str] = {
             "instrument",
             "werkzeug",
             "ticket",
+            "mittel",
             "event",
             "internet",
             "smartphone",
@@ -706,11 +716,16 @@ def inflect_adjective(lemma: str, gender: str) -> str:
 
 
 class TermCollector:
-    """Counts term candidates over one document (possibly in several spaCy chunks) and ranks them at the end."""
+    """Counts term candidates over one document (possibly in several spaCy chunks) and ranks them at the end.
 
-    def __init__(self, lang: str, whitelist: Collection[str] = ()) -> None:
+    `whitelist`: known technology terms (the lead-market seeds) that always count; `blocklist`: words that never
+    do (names of Ruhr places and actors, which the gazetteer reports separately).
+    """
+
+    def __init__(self, lang: str, whitelist: Collection[str] = (), blocklist: Collection[str] = ()) -> None:
         self.lang = lang
         self.whitelist = {w.lower() for w in whitelist}
+        self.blocklist = blocklist
         self.counts: Counter[str] = Counter()
         self.heads: dict[str, str | None] = {}
         self.words: dict[str, tuple[str, ...]] = {}
@@ -760,6 +775,8 @@ class TermCollector:
         return True
 
     def _is_term_noun(self, token: Token) -> bool:
+        if token.text.endswith(".") or token.text in self.blocklist:
+            return False  # abbreviations ("Dr.", "Prof."), names of places and actors are not technologies
         if token.pos_ == "NOUN":
             return bool(_WORD.match(token.text)) and len(token.text) > 1
         if token.pos_ == "PROPN":

@@ -1,0 +1,111 @@
+"""The nine lead markets: the data file, and the multi-label classifier with its evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.lead_markets import load_lead_markets
+from tests.language_support import DUISBURG, SOLID_STATE_ABSTRACT, annotator, real_texts, rub_news
+
+
+def market_ids(text: str, title: str | None = None) -> list[str]:
+    return [s.lead_market_id for s in annotator().annotate(text, title).lead_markets]
+
+
+def test_data_file_has_the_nine_official_lead_markets() -> None:
+    data = load_lead_markets()
+    assert [m.number for m in data.markets] == list(range(9))
+    assert [m.name_de for m in data.markets] == [
+        "Industrieller Kern & Unternehmerische Dienste",
+        "Gesundheit",
+        "Ressourceneffizienz",
+        "Mobilität",
+        "Urbanes Bauen & Wohnen",
+        "Nachhaltiger Konsum",
+        "Digitale Kommunikation",
+        "Bildung & Wissen",
+        "Freizeit & Events",
+    ]
+    assert len({m.id for m in data.markets}) == 9
+    for market in data.markets:
+        assert market.name_en and market.description_de and market.description_en
+        assert len(market.seeds["de"]) >= 20 and len(market.seeds["en"]) >= 20
+    hydrogen = next(c for c in data.cross_cutting if c.name == "Hydrogen")
+    assert hydrogen.markets == ("ressourceneffizienz", "industrieller_kern", "mobilitaet", "urbanes_bauen_wohnen")
+
+
+def test_broken_data_file_is_refused_with_a_reason() -> None:
+    text = """
+[[lead_market]]
+id = "a"
+code = "A"
+number = 0
+name_de = "A"
+name_en = "A"
+description_de = "a"
+description_en = "a"
+[[cross_cutting]]
+name = "X"
+markets = ["a", "nope"]
+"""
+    with pytest.raises(ValueError, match="unknown markets"):
+        load_lead_markets(text)
+
+
+def test_duisburg_electrolyser_is_resource_efficiency_first_with_evidence() -> None:
+    scores = annotator().annotate(DUISBURG).lead_markets
+    assert scores[0].lead_market_id == "ressourceneffizienz"
+    assert scores[0].name == "Ressourceneffizienz"
+    assert {"Elektrolyseur", "grüner Wasserstoff"} <= set(scores[0].evidence_terms)
+    # hydrogen is cross-cutting: it also reaches the industrial core, mobility and urban construction
+    assert {"industrieller_kern", "mobilitaet", "urbanes_bauen_wohnen"} <= {s.lead_market_id for s in scores}
+    assert all(scores[0].score > s.score for s in scores[1:])
+    evidence = scores[0].evidence()
+    assert {"term": "Elektrolyseur", "count": 1, "weight": 1.0} in evidence["seed_terms"]
+
+
+def test_english_solid_state_battery_patent_is_mobility() -> None:
+    scores = annotator().annotate(SOLID_STATE_ABSTRACT).lead_markets
+    ids = [s.lead_market_id for s in scores]
+    assert "mobilitaet" in ids and ids[0] == "mobilitaet"
+    assert "solid-state battery" in scores[0].evidence_terms
+
+
+def test_seed_matching_is_lemma_aware_and_reaches_into_compounds() -> None:
+    scores = annotator().annotate("Der Einsatz grünen Wasserstoffs in Wasserstoffelektrolyseuren wächst.").lead_markets
+    evidence = scores[0].evidence()["seed_terms"]
+    terms = {hit["term"]: hit for hit in evidence}
+    assert "grüner Wasserstoff" in terms  # "grünen Wasserstoffs" matched the seed
+    assert terms["Elektrolyseur"]["weight"] < 1.0  # a compound part counts, less than the word itself
+    assert scores[0].lead_market_id == "ressourceneffizienz"
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Die Klinik setzt Telemedizin und KI-gestützte Diagnostik für Patienten ein.", "gesundheit"),
+        ("Das Unternehmen entwickelt Software für künstliche Intelligenz und Cloud-Dienste.", "digitale_kommunikation"),
+        (
+            "Der Neubau mit Wärmepumpe und Gründach entsteht im Quartier, serielles Sanieren folgt.",
+            "urbanes_bauen_wohnen",
+        ),
+        ("Supermärkte setzen auf Mehrwegverpackung gegen Lebensmittelverschwendung.", "nachhaltiger_konsum"),
+        ("Die Hochschule startet Weiterbildung und E-Learning für Studierende.", "bildung_wissen"),
+        ("Das Museum zeigt digitale Industriekultur, dazu E-Sport und Streaming beim Festival.", "freizeit_events"),
+        ("Im Hüttenwerk ersetzt die Direktreduktion den Hochofen: grüner Stahl.", "industrieller_kern"),
+        ("A fleet of autonomous vehicles uses fast charging at the port logistics hub.", "mobilitaet"),
+    ],
+)
+def test_each_market_wins_its_own_texts(text: str, first: str) -> None:
+    assert market_ids(text)[0] == first
+
+
+def test_text_without_technology_gets_no_lead_market() -> None:
+    assert market_ids("Gestern war schönes Wetter und wir sind spazieren gegangen.") == []
+
+
+def test_real_texts() -> None:
+    ki_item = next(item for item in rub_news() if item["title"].startswith("Künstliche Intelligenz"))
+    assert market_ids(ki_item["html"], ki_item["title"])[0] == "digitale_kommunikation"
+    speech = real_texts()["bundestag:ID209300100"]["text"]
+    assert "ressourceneffizienz" in market_ids(speech)[:3]
