@@ -29,25 +29,8 @@ def test_the_rvr_area_has_53_municipalities_in_four_kreise(gazetteer: Gazetteer)
         "Kreis Unna": 10,
         "Kreis Wesel": 13,
     }
-    assert {m.nuts3 for m in gazetteer.municipalities.values()} == set(
-        [
-            "DEA12",
-            "DEA13",
-            "DEA16",
-            "DEA17",
-            "DEA1F",
-            "DEA31",
-            "DEA32",
-            "DEA36",
-            "DEA51",
-            "DEA52",
-            "DEA53",
-            "DEA54",
-            "DEA55",
-            "DEA56",
-            "DEA5C",
-        ]
-    )
+    nuts3 = "DEA12 DEA13 DEA16 DEA17 DEA1F DEA31 DEA32 DEA36 DEA51 DEA52 DEA53 DEA54 DEA55 DEA56 DEA5C"
+    assert {m.nuts3 for m in gazetteer.municipalities.values()} == set(nuts3.split(" "))
 
 
 def test_worked_examples_from_the_issue() -> None:
