@@ -10,7 +10,6 @@ languages (the main language is chosen from samples of the whole text), very lon
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Iterator
@@ -213,13 +212,29 @@ def _compound_parts(doc: Doc) -> Iterator[tuple[str, str]]:
                 yield split[0].lower(), split[1].lower()
 
 
-@functools.lru_cache(maxsize=1)
+_ANNOTATORS: dict[tuple[Any, ...], Annotator] = {}
+
+
+def annotator_for(settings: LanguageSettings | None = None) -> Annotator:
+    """The process's `Annotator` for these settings, built on first use (pipelines and seeds load once)."""
+    settings = settings or LanguageSettings()
+    key = (
+        settings.languages,
+        tuple(sorted(settings.trained.items())),
+        settings.max_chunk_chars,
+        settings.min_words,
+        settings.detect_chars,
+    )
+    if key not in _ANNOTATORS:
+        _ANNOTATORS[key] = Annotator(settings=settings)
+    return _ANNOTATORS[key]
+
+
 def default_annotator() -> Annotator:
-    """An `Annotator` with the default settings, built once per process."""
-    return Annotator()
+    """The `Annotator` with the default settings."""
+    return annotator_for(None)
 
 
 def annotate(text: str | None, title: str | None = None, settings: LanguageSettings | None = None) -> Annotation:
-    """Annotate one text; with `settings`, a fresh `Annotator` (reuse one `Annotator` for many texts)."""
-    annotator = default_annotator() if settings is None else Annotator(settings=settings)
-    return annotator.annotate(text, title)
+    """Annotate one text (with the process's shared `Annotator` for `settings`)."""
+    return annotator_for(settings).annotate(text, title)

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from models.annotate import Annotation, Annotator
+from models.annotate import Annotation, annotator_for
 from pipeline.app import app, console, err_console, fail, open_writer, state
 from pipeline.language_step import language_settings, run_language_step, summary_line
 
@@ -50,7 +50,7 @@ def annotate(
     if text is None and title is None:
         fail("nothing to annotate: give a TEXT argument, --file FILE or --title")
     try:
-        annotator = Annotator(settings=language_settings(state(ctx).config))
+        annotator = annotator_for(language_settings(state(ctx).config))
     except ValueError as exc:
         fail(str(exc))
     result = annotator.annotate(text, title)

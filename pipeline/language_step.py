@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from models.annotate import PROCESSED, Annotation, Annotator
+from models.annotate import PROCESSED, Annotation, Annotator, annotator_for
 from models.language import LanguageSettings
 from models.lead_markets import LeadMarketData
 from pipeline.config import Config
@@ -70,7 +70,7 @@ def run_language_step(
     con = warehouse.con
     section = config.section("language")
     batch_size = max(1, int(section.get("batch_size", DEFAULT_BATCH_SIZE)))
-    annotator = annotator or Annotator(settings=language_settings(config))
+    annotator = annotator or annotator_for(language_settings(config))
     run_id = start_run(con, "analyze", stage="language", parent_run_id=parent_run_id, config_hash=config.config_hash())
     counts: Counter[str] = Counter()
     try:

@@ -1,0 +1,201 @@
+"""The language step over a real DuckDB warehouse, the bad inputs of the issue, and the two commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from pipeline.config import load_config
+from pipeline.language_step import run_language_step
+from sources.document import Document
+from tests.language_support import DUISBURG, SOLID_STATE_ABSTRACT, annotator, real_texts, rub_news
+from warehouse import Warehouse
+from warehouse.documents import upsert_documents
+from warehouse.runs import finish_run, start_run
+
+
+def documents() -> list[Document]:
+    speech = real_texts()["bundestag:ID209300100"]
+    html_item = rub_news()[0]
+    return [
+        Document("t:duisburg", "news", "test", title="Elektrolyseur in Duisburg", text=DUISBURG),
+        Document("t:patent", "patent", "test", title="Solid-state battery", text=SOLID_STATE_ABSTRACT),
+        Document("t:speech", "policy", "test", title=None, text=speech["text"]),
+        Document("t:empty", "news", "test", title=None, text=""),
+        Document("t:symbols", "news", "test", title="", text="1234 %%% ---"),
+        Document("t:title-only", "news", "test", title="Neue Wärmepumpen für Bochum und Herne", text=None),
+        Document("t:html", "news", "test", title=html_item["title"], text=html_item["html"]),
+        Document(
+            "t:mixed",
+            "news",
+            "test",
+            title="Wasserstoff im Ruhrgebiet",
+            text=DUISBURG + ' Der Minister sagte auf Englisch: "We need green hydrogen in the Ruhr area now." '
+            "Die Leitung nach Essen soll 2027 fertig sein.",
+        ),
+        Document("t:french", "news", "test", title="Hydrogène", text="L'hydrogène vert est produit par électrolyse."),
+    ]
+
+
+def load(db: Path, docs: list[Document]) -> None:
+    with Warehouse.open_writer(db) as wh:
+        run = start_run(wh.con, "import", source="test")
+        upsert_documents(wh.con, docs, run)
+        finish_run(wh.con, run, "ok")
+
+
+def step(db: Path, **options: object) -> dict[str, int]:
+    with Warehouse.open_writer(db) as wh:
+        return run_language_step(wh, load_config(None), annotator=annotator(), **options)
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with Warehouse.open_reader(db) as wh:
+        return wh.con.execute(sql).fetchall()
+
+
+def test_step_stores_every_table_and_skips_bad_input_with_reasons(db_path: Path) -> None:
+    load(db_path, documents())
+    counts = step(db_path)
+    assert counts["pending"] == 9 and counts["processed"] == 6 and counts["skipped"] == 3 and counts["failed"] == 0
+    status = dict((r[0], r[1:]) for r in rows(db_path, "select doc_id, language, status, reason from doc_language"))
+    assert status["t:empty"] == (None, "skipped", "empty: no text")
+    assert status["t:symbols"][1:] == ("skipped", "empty: no words, only digits or symbols")
+    assert status["t:french"] == ("fr", "skipped", "unsupported language: fr (foresight analyses de, en)")
+    assert status["t:title-only"][:2] == ("de", "processed")
+    assert status["t:mixed"][:2] == ("de", "processed")
+    assert status["t:patent"][:2] == ("en", "processed")
+
+    terms = rows(db_path, "select term, head, rank from doc_terms where doc_id = 't:duisburg' order by rank")
+    assert ("grüner Wasserstoff", "Wasserstoff") in [(t, h) for t, h, _ in terms]
+    assert [r for _, _, r in terms] == list(range(1, len(terms) + 1))
+    places = rows(db_path, "select doc_id, municipality, kreis, place_type, mentions from doc_places order by all")
+    assert ("t:duisburg", "Duisburg", None, "municipality", 2) in places  # title + text
+    assert ("t:title-only", "Herne", None, "municipality", 1) in places
+    assert ("t:mixed", None, None, "region", 1) in places  # "Ruhrgebiet" in the title
+    markets = rows(
+        db_path,
+        "select doc_id, lead_market_id, rank, evidence from doc_lead_markets where rank = 1 order by doc_id",
+    )
+    best = {doc_id: market for doc_id, market, _, _ in markets}
+    assert best["t:duisburg"] == "ressourceneffizienz" and best["t:patent"] == "mobilitaet"
+    evidence = json.loads(next(e for d, _, _, e in markets if d == "t:duisburg"))
+    assert "Elektrolyseur" in [hit["term"] for hit in evidence["seed_terms"]]
+    assert rows(db_path, "select count(*), count(distinct name_de) from lead_markets") == [(9, 9)]
+    html_terms = rows(db_path, "select term from doc_terms where doc_id = 't:html'")
+    assert html_terms and not any("<" in t or "field-std" in t for (t,) in html_terms)
+    actors = rows(db_path, "select actor, ror from doc_actors where doc_id = 't:html'")
+    assert actors == [("Ruhr-Universität Bochum", "https://ror.org/04tsk2644")]
+    runs = rows(db_path, "select command, stage, status from runs where stage = 'language'")
+    assert runs == [("analyze", "language", "ok")]
+
+
+def test_rerun_processes_nothing_twice_and_changed_documents_again(db_path: Path) -> None:
+    load(db_path, documents()[:3])
+    assert step(db_path)["processed"] == 3
+    before = rows(db_path, "select count(*) from doc_terms")
+    again = step(db_path)
+    assert again["pending"] == 0 and again["processed"] == 0
+    assert rows(db_path, "select count(*) from doc_terms") == before
+    changed = Document("t:duisburg", "news", "test", title="Umzug", text="Die Stadtwerke Essen bauen in Essen.")
+    load(db_path, [changed])
+    third = step(db_path)
+    assert third["pending"] == 1 and third["processed"] == 1
+    assert rows(db_path, "select municipality from doc_places where doc_id = 't:duisburg'") == [("Essen",)]
+    assert rows(db_path, "select count(*) from doc_language") == [(3,)]
+
+
+def test_limit_and_batches_leave_the_rest_pending(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    load(db_path, documents())
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(_config(db_path.parent, "[language]\nbatch_size = 2\n")))
+    first = step(db_path, limit=3)
+    assert first["pending"] == 3 and first["processed"] + first["skipped"] == 3
+    rest = step(db_path)
+    assert rest["pending"] == 6
+    assert rows(db_path, "select count(*) from doc_language") == [(9,)]
+
+
+def test_one_megabyte_text_is_processed_in_chunks(db_path: Path) -> None:
+    speech = real_texts()["bundestag:ID208200100"]["text"]
+    big = ("\n\n".join([speech] * (1_000_000 // len(speech) + 1)))[:1_000_000]
+    load(db_path, [Document("t:big", "policy", "test", title="Sehr lange Rede", text=big)])
+    counts = step(db_path)
+    assert counts["processed"] == 1
+    [(n_words, status)] = rows(db_path, "select n_words, status from doc_language")
+    assert status == "processed" and n_words > 100_000
+    top = rows(db_path, "select term, count from doc_terms where doc_id = 't:big' order by rank limit 3")
+    assert all(count > 100 for _, count in top)
+
+
+def test_a_document_that_breaks_the_annotator_is_recorded_not_fatal(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(db_path, documents()[:2])
+    real = annotator().annotate
+
+    def flaky(text: str | None, title: str | None = None):
+        if title == "Solid-state battery":
+            raise RuntimeError("simulated tagger crash")
+        return real(text, title)
+
+    monkeypatch.setattr(annotator(), "annotate", flaky)
+    counts = step(db_path)
+    assert counts["failed"] == 1 and counts["processed"] == 1
+    assert rows(db_path, "select status, reason from doc_language where doc_id = 't:patent'") == [
+        ("skipped", "error: RuntimeError: simulated tagger crash")
+    ]
+    assert rows(db_path, "select location, message from run_problems") == [
+        ("t:patent", "language step failed: RuntimeError: simulated tagger crash")
+    ]
+    assert rows(db_path, "select status from runs where stage = 'language'") == [("partial",)]
+
+
+def _config(folder: Path, text: str) -> Path:
+    path = folder / "language.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_annotate_command_json_contract(cli: Callable[..., Result]) -> None:
+    result = cli("annotate", "--format", "json", DUISBURG)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["language"] == "de"
+    assert data["places"] == ["Duisburg"]
+    assert "grüner Wasserstoff" in data["terms"] and "Elektrolyseur" in data["terms"]
+    first = data["lead_markets"][0]
+    assert set(first) >= {"id", "name", "score", "evidence"}
+    assert first["id"] == "ressourceneffizienz" and first["name"] == "Ressourceneffizienz"
+    assert [m["score"] for m in data["lead_markets"]] == sorted(
+        (m["score"] for m in data["lead_markets"]), reverse=True
+    )
+
+
+def test_annotate_command_file_table_and_errors(cli: Callable[..., Result], tmp_path: Path) -> None:
+    path = tmp_path / "abstract.txt"
+    path.write_text(SOLID_STATE_ABSTRACT, encoding="utf-8")
+    result = cli("annotate", "--file", str(path))
+    assert result.exit_code == 0
+    assert "solid-state battery" in result.stdout and "Mobilität" in result.stdout
+    data = json.loads(cli("annotate", "--format", "json", "--file", str(path)).stdout)
+    assert "Mobilität" in [m["name"] for m in data["lead_markets"]]
+    missing = cli("annotate", "--file", str(tmp_path / "nope.txt"))
+    assert missing.exit_code == 1 and "not found" in missing.stderr
+    (tmp_path / "latin1.txt").write_bytes("Wärmepumpe".encode("latin-1"))
+    assert "not UTF-8" in cli("annotate", "--file", str(tmp_path / "latin1.txt")).stderr
+    assert cli("annotate").exit_code == 1
+    skipped = cli("annotate", "Ceci est un texte en français sur l'hydrogène vert.")
+    assert skipped.exit_code == 0 and "unsupported language: fr" in skipped.stdout
+
+
+def test_analyze_language_command(cli: Callable[..., Result], db_path: Path) -> None:
+    assert cli("init").exit_code == 0
+    load(db_path, documents()[:3])
+    result = cli("analyze-language")
+    assert result.exit_code == 0, result.stderr
+    assert "3 documents processed" in result.stdout
+    assert "0 documents processed" in cli("analyze-language").stdout
