@@ -10,8 +10,10 @@ its reason (and in `run_problems`), never stops the step, and is not retried unt
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from models.annotate import PROCESSED, Annotation, Annotator, annotator_for
@@ -70,7 +72,9 @@ def run_language_step(
     con = warehouse.con
     section = config.section("language")
     batch_size = max(1, int(section.get("batch_size", DEFAULT_BATCH_SIZE)))
-    annotator = annotator or annotator_for(language_settings(config))
+    processes = max(1, int(section.get("processes", 1)))
+    settings = language_settings(config)
+    annotator = annotator or annotator_for(settings)
     run_id = start_run(con, "analyze", stage="language", parent_run_id=parent_run_id, config_hash=config.config_hash())
     counts: Counter[str] = Counter()
     try:
@@ -81,12 +85,13 @@ def run_language_step(
         counts["pending"] = total
         if progress:
             progress("language", 0, total)
+        pool = _worker_pool(processes, settings) if processes > 1 and total > batch_size else None
         while counts["done"] < total:
             wanted = min(batch_size, total - counts["done"])
             documents = pending_documents(con, wanted)
             if not documents:
                 break
-            batch, problems = _annotate_batch(annotator, documents, counts)
+            batch, problems = _annotate_batch(annotator, documents, counts, pool)
             con.execute("begin transaction")
             try:
                 write_language_batch(con, batch, run_id)
@@ -98,6 +103,8 @@ def run_language_step(
             counts["done"] += len(documents)
             if progress:
                 progress("language", counts["done"], total)
+        if pool is not None:
+            pool.shutdown()
         result = {key: int(value) for key, value in counts.items() if key != "done"}
         for key in ("processed", "skipped", "failed", "terms", "places", "actors", "lead_markets", "words"):
             result.setdefault(key, 0)
@@ -114,20 +121,51 @@ def run_language_step(
         raise
 
 
+def _worker_pool(processes: int, settings: LanguageSettings) -> ProcessPoolExecutor:
+    """Worker processes that each hold their own `Annotator` (forked from this one where the platform allows)."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=annotator_for, initargs=(settings,)
+    )
+
+
+def _annotate_in_worker(settings: LanguageSettings, text: str | None, title: str | None) -> Annotation | str:
+    """Run in a worker: the annotation, or the error as text (exceptions need not be picklable)."""
+    try:
+        return annotator_for(settings).annotate(text, title)
+    except Exception as exc:  # reported back and recorded like in-process failures
+        return f"{type(exc).__name__}: {exc}"
+
+
 def _annotate_batch(
-    annotator: Annotator, documents: list[PendingDocument], counts: Counter[str]
+    annotator: Annotator,
+    documents: list[PendingDocument],
+    counts: Counter[str],
+    pool: ProcessPoolExecutor | None = None,
 ) -> tuple[LanguageBatch, list[_Problem]]:
     batch = LanguageBatch()
     problems: list[_Problem] = []
-    for document in documents:
-        try:
-            annotation = annotator.annotate(document.text, document.title)
-        except Exception as exc:  # one broken document must not stop the step; it is recorded, not retried
-            log.warning("language step: %s could not be processed: %s", document.doc_id, exc, exc_info=True)
-            problems.append(_Problem(document.doc_id, f"language step failed: {type(exc).__name__}: {exc}"))
-            annotation = Annotation(None, "skipped", f"error: {type(exc).__name__}: {exc}"[:500])
+    if pool is not None:
+        outcomes: list[Annotation | str] = list(
+            pool.map(
+                _annotate_in_worker,
+                [annotator.settings] * len(documents),
+                [d.text for d in documents],
+                [d.title for d in documents],
+                chunksize=max(1, len(documents) // 16),
+            )
+        )
+    else:
+        outcomes = [_annotate_here(annotator, d) for d in documents]
+    for document, outcome in zip(documents, outcomes, strict=True):
+        if isinstance(outcome, str):
+            log.warning("language step: %s could not be processed: %s", document.doc_id, outcome)
+            problems.append(_Problem(document.doc_id, f"language step failed: {outcome}"))
+            annotation = Annotation(None, "skipped", f"error: {outcome}"[:500])
             counts["failed"] += 1
         else:
+            annotation = outcome
             counts["processed" if annotation.status == PROCESSED else "skipped"] += 1
         add_annotation(batch, document.doc_id, document.content_hash, annotation)
     counts["terms"] += len(batch.terms)
@@ -136,6 +174,14 @@ def _annotate_batch(
     counts["lead_markets"] += len(batch.lead_markets)
     counts["words"] += sum(row[3] for row in batch.languages)
     return batch, problems
+
+
+def _annotate_here(annotator: Annotator, document: PendingDocument) -> Annotation | str:
+    try:
+        return annotator.annotate(document.text, document.title)
+    except Exception as exc:  # one broken document must not stop the step; it is recorded, not retried
+        log.debug("language step: %s failed", document.doc_id, exc_info=True)
+        return f"{type(exc).__name__}: {exc}"
 
 
 def add_annotation(batch: LanguageBatch, doc_id: str, content_hash: str, annotation: Annotation) -> None:

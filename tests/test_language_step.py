@@ -119,6 +119,22 @@ def test_limit_and_batches_leave_the_rest_pending(db_path: Path, monkeypatch: py
     assert rows(db_path, "select count(*) from doc_language") == [(9,)]
 
 
+def test_two_worker_processes_give_the_same_rows(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial_db = tmp_path / "serial.duckdb"
+    load(serial_db, documents())
+    step(serial_db)
+    load(db_path, documents())
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(_config(tmp_path, "[language]\nbatch_size = 3\nprocesses = 2\n")))
+    counts = step(db_path)
+    assert counts["processed"] == 6 and counts["skipped"] == 3
+    query = "select doc_id, term, head, count, termhood, rank from doc_terms order by all"
+    assert rows(db_path, query) == rows(serial_db, query)
+    query = "select doc_id, lead_market_id, score, rank from doc_lead_markets order by all"
+    assert rows(db_path, query) == rows(serial_db, query)
+
+
 def test_one_megabyte_text_is_processed_in_chunks(db_path: Path) -> None:
     speech = real_texts()["bundestag:ID208200100"]["text"]
     big = ("\n\n".join([speech] * (1_000_000 // len(speech) + 1)))[:1_000_000]
