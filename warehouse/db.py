@@ -15,6 +15,7 @@ file. A file written by a newer foresight (a version we do not know) is refused,
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -156,8 +157,10 @@ class Warehouse:
         if self.read_only:
             self.con.close()
             return
-        self.con.execute("checkpoint")
-        self.con.close()
+        try:
+            self.con.execute("checkpoint")
+        finally:
+            self.con.close()  # even when the checkpoint fails (a full disk): never publish a state we could not write
         publish(self.path)
 
     def __enter__(self) -> Warehouse:
@@ -220,6 +223,7 @@ def publish(db: Path) -> Path:
     """
     target = published_path(db)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    _remove_stray_copies(target)
     try:
         shutil.copyfile(db, temporary)
         with open(temporary, "rb+") as handle:
@@ -228,6 +232,25 @@ def publish(db: Path) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def _remove_stray_copies(target: Path) -> None:
+    """Delete the partial copies of publishers that were killed: each is as large as the warehouse."""
+    prefix = f".{target.name}."
+    for stray in target.parent.glob(glob.escape(prefix) + "*.tmp"):
+        pid = stray.name[len(prefix) : -len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            stray.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def _connect(db: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
