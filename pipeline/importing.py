@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+
+import duckdb
 
 from sources.files import FileImport, Problem
 from warehouse import Warehouse
@@ -55,7 +58,8 @@ def import_file(
         record_problems(con, run_id, reader.source, reader.problems)
         con.execute("commit")
     except BaseException as exc:
-        con.execute("rollback")
+        with contextlib.suppress(duckdb.Error):  # a failed commit has already ended the transaction
+            con.execute("rollback")
         finish_run(con, run_id, "failed", {"read": reader.rows_read}, error=str(exc) or type(exc).__name__)
         raise
     skipped = sum(1 for p in reader.problems if p.skipped)
