@@ -373,7 +373,7 @@ def _store_page(
         record_problems(con, outcome.run_id, source, problems)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        _rollback_if_open(con)  # a failed commit (full disk) has already ended the transaction
         raise
     outcome.fetched += len(documents)
     outcome.new += counts.inserted
