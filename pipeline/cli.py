@@ -167,10 +167,25 @@ def register_commands() -> None:
             importlib.import_module(f"pipeline.{module.name}")
 
 
+_DISK_ERRORS = ("No space left", "File too large", "Disk quota", "Read-only file system")
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; a full disk ends any command with one line, not a traceback."""
     register_commands()
-    app()
+    try:
+        app()
+    except (OSError, duckdb.Error) as exc:
+        message = " ".join(str(exc).split())
+        if not any(marker in message for marker in _DISK_ERRORS):
+            raise
+        err_console.print(
+            f"[bold red]error:[/] could not write: {message}. Free disk space and run the command again; "
+            "the warehouse keeps its last committed state.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
