@@ -1,0 +1,273 @@
+"""`foresight analyze` end to end on a real DuckDB file: embeddings once, stable topic ids, series, signals, views.
+
+The corpus is synthetic but shaped like the real question: over 8 quarters a hydrogen topic grows, a heat-pump topic
+stays flat and a pandemic topic fades. The language step's tables (migration 003) get small fixture rows written
+directly, so these tests check how topics use them, not the language step itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import Result
+
+from models.topics import TopicConfig
+from pipeline.analyze import (
+    AnalyzeError,
+    AnalyzeSettings,
+    add_periods,
+    period_start,
+    periods_between,
+    run_analyze,
+)
+from pipeline.config import load_config
+from sources.document import Document
+from warehouse.db import Warehouse
+from warehouse.documents import upsert_documents
+from warehouse.runs import finish_run, start_run
+
+VOCABULARY = {
+    "hydrogen": ["Wasserstoff", "Elektrolyseur", "Stahlwerk", "Direktreduktion", "Wasserstoffnetz", "Ammoniak"],
+    "heat": ["Wärmepumpe", "Gebäude", "Heizung", "Umweltwärme", "Fußbodenheizung", "Erdwärme"],
+    "pandemic": ["Pandemie", "Impfstoff", "Infektionsschutz", "Inzidenz", "Lockdown", "Testzentrum"],
+}
+# documents per quarter (8 quarters of 2021-2022): hydrogen grows, heat is flat, the pandemic fades
+PER_QUARTER = {"hydrogen": [2, 3, 4, 6, 8, 11, 14, 18], "heat": [8] * 8, "pandemic": [18, 15, 12, 9, 6, 4, 3, 2]}
+MARKETS = {"hydrogen": "ressourceneffizienz", "heat": "urbanes_bauen", "pandemic": "gesundheit"}
+SETTINGS = AnalyzeSettings(
+    topic=TopicConfig(reduction="pca", n_components=5, min_topic_size=6, seed=3),
+    embedding_dim=16,
+    run_language=False,
+    window={"week": 104, "month": 48, "quarter": 8, "year": 12},
+)
+AS_OF = date(2022, 12, 31)
+
+
+def corpus(seed: int = 0, quarters: int = 8) -> list[Document]:
+    rng = np.random.default_rng(seed)
+    filler = ["Projekt", "Region", "Ruhr", "Förderung", "Jahr", "Stadt"]
+    documents = []
+    for group, counts in PER_QUARTER.items():
+        for quarter, n in enumerate(counts[:quarters]):
+            start = add_periods(date(2021, 1, 1), quarter, "quarter")
+            for i in range(n):
+                words = list(rng.choice(VOCABULARY[group], size=8)) + list(rng.choice(filler, size=3))
+                documents.append(
+                    Document(
+                        doc_id=f"test:{group}-{quarter}-{i}",
+                        kind="news" if i % 3 else "publication",
+                        source="test",
+                        title=" ".join(words[:3]),
+                        text=" ".join(words),
+                        url=f"https://example.org/{group}/{quarter}/{i}",
+                        published=start + timedelta(days=int(rng.integers(0, 80))),
+                        language="de",
+                    )
+                )
+    return documents
+
+
+def write_language_fixture(wh: Warehouse) -> None:
+    """Rows as the language step (migration 003) would write them, for every document in the warehouse."""
+    con = wh.con
+    con.executemany(
+        "insert into lead_markets (lead_market_id, name_de, name_en) values (?, ?, ?)",
+        [
+            ("ressourceneffizienz", "Ressourceneffizienz", "Resource Efficiency"),
+            ("urbanes_bauen", "Urbanes Bauen & Wohnen", "Urban Construction & Housing"),
+            ("gesundheit", "Gesundheit", "Healthcare"),
+            ("mobilitaet", "Mobilität", "Mobility"),
+        ],
+    )
+    docs = con.execute("select doc_id from documents order by doc_id").fetchall()
+    markets, places, terms = [], [], []
+    for (doc_id,) in docs:
+        group = doc_id.split(":")[1].split("-")[0]
+        markets.append((doc_id, MARKETS[group], 0.8, json.dumps({"terms": [group]})))
+        places.append((doc_id, "Duisburg" if group == "hydrogen" else "Essen"))
+        if group == "hydrogen":
+            terms.append((doc_id, "grüner Wasserstoff", "Wasserstoff", 2, 5.0))
+            terms.append((doc_id, "Elektrolyseur", "Elektrolyseur", 1, 4.0))
+    con.executemany(
+        "insert into doc_lead_markets (doc_id, lead_market_id, score, evidence) values (?, ?, ?, ?::json)", markets
+    )
+    con.executemany("insert into doc_places (doc_id, municipality) values (?, ?)", places)
+    con.executemany("insert into doc_terms (doc_id, term, head, count, termhood) values (?, ?, ?, ?, ?)", terms)
+    con.execute("insert into doc_actors (doc_id, actor) select doc_id, 'thyssenkrupp Steel' from doc_places "
+                "where municipality = 'Duisburg'")  # fmt: skip
+
+
+def build_warehouse(path: Path, documents: list[Document] | None = None) -> None:
+    with Warehouse.open_writer(path) as wh:
+        run = start_run(wh.con, "import", source="test")
+        upsert_documents(wh.con, documents or corpus(), run)
+        finish_run(wh.con, run, "ok")
+        write_language_fixture(wh)
+
+
+def analyze(path: Path, **options: object) -> object:
+    with Warehouse.open_writer(path) as wh:
+        return run_analyze(wh, load_config(None), granularity="quarter", as_of=AS_OF, settings=SETTINGS, **options)
+
+
+def query(path: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    with Warehouse.open_writer(path) as wh:
+        return wh.con.execute(sql, params or []).fetchall()
+
+
+def test_periods() -> None:
+    assert period_start(date(2023, 8, 17), "quarter") == date(2023, 7, 1)
+    assert period_start(date(2023, 8, 17), "week") == date(2023, 8, 14)
+    assert add_periods(date(2023, 10, 1), 2, "quarter") == date(2024, 4, 1)
+    assert add_periods(date(2023, 1, 1), -3, "month") == date(2022, 10, 1)
+    assert len(periods_between(date(2021, 2, 1), date(2022, 12, 31), "quarter")) == 8
+    with pytest.raises(AnalyzeError, match="unknown granularity 'fortnight'"):
+        period_start(date(2023, 1, 1), "fortnight")
+
+
+def test_analyze_ranks_the_growing_topic_first_with_its_lead_market_and_evidence(db_path: Path) -> None:
+    build_warehouse(db_path)
+    result = analyze(db_path)
+    assert result.embedded == 199 and result.topics == 3 and result.new_topics == 3
+    rows = query(
+        db_path,
+        """select label, top_terms, signal_class, trend, lead_markets, recent_series, kinds_present, as_of, granularity
+           from v_emerging_topics""",
+    )
+    assert len(rows) == 3
+    label, terms, _, trend, markets, series, kinds, as_of, granularity = rows[0]
+    assert "grüner wasserstoff" in terms and "elektrolyseur" in terms  # the language step's terms, umlauts intact
+    assert trend == "rising" and markets == ["Ressourceneffizienz"]
+    assert series == [2, 3, 4, 6, 8, 11, 14, 18]
+    assert kinds == ["news", "publication"] and as_of == AS_OF and granularity == "quarter"
+    fading = [r for r in rows if "pandemie" in r[1] or "impfstoff" in r[1]]
+    assert fading and fading[0][3] == "fading" and fading[0][5][0] == 18
+    evidence = query(
+        db_path,
+        """select e.places, e.actors, e.kind, e.url from v_topic_evidence e
+           join v_emerging_topics t using (topic_id) where t.label = ? limit 1""",
+        [label],
+    )
+    assert evidence[0][0] == ["Duisburg"] and evidence[0][1] == ["thyssenkrupp Steel"]
+    overview = dict(
+        (r[0], r[1:])
+        for r in query(db_path, "select lead_market_id, documents, topics, top_topic_label from v_lead_market_overview")
+    )
+    assert overview["ressourceneffizienz"] == (66, 1, label)
+    assert overview["mobilitaet"] == (0, 0, None)
+    series_rows = query(
+        db_path,
+        """select kind, lead_market_id, sum(doc_count) from v_topic_series where label = ? group by all order by all""",
+        [label],
+    )
+    assert ("all", "all", 66) in series_rows and ("all", "ressourceneffizienz", 66) in series_rows
+    assert {r[0] for r in series_rows} == {"all", "news", "publication"}
+
+
+def test_second_analyze_embeds_and_fits_nothing_and_keeps_topic_ids(db_path: Path) -> None:
+    build_warehouse(db_path)
+    first = analyze(db_path)
+    before = query(db_path, "select topic_id, label from topics order by topic_id")
+    counts = query(db_path, "select (select count(*) from embeddings), (select count(*) from document_topics)")
+    second = analyze(db_path)
+    assert second.embedded == 0 and second.fit_reused and second.fit_run_id == first.fit_run_id
+    assert second.scores_reused and second.signals_run_id == first.signals_run_id
+    assert query(db_path, "select topic_id, label from topics order by topic_id") == before
+    assert query(db_path, "select (select count(*) from embeddings), (select count(*) from document_topics)") == counts
+    stages = query(
+        db_path,
+        "select stage, status, counts from runs where parent_run_id = ? order by run_id",
+        [second.run_id],
+    )
+    assert [s[0] for s in stages] == ["embeddings", "topics", "emergence"] and {s[1] for s in stages} == {"ok"}
+    assert json.loads(stages[1][2])["reused"] is True
+
+
+def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path: Path) -> None:
+    build_warehouse(db_path)
+    with Warehouse.open_writer(db_path) as wh:
+        early = run_analyze(wh, load_config(None), granularity="quarter", as_of=date(2022, 6, 30), settings=SETTINGS)
+    assert early.embedded == query(db_path, "select count(*) from documents where published <= '2022-06-30'")[0][0]
+    late_assigned = query(
+        db_path, "select count(*) from document_topics dt join documents d using (doc_id) where d.published > ?",
+        [date(2022, 6, 30)],
+    )  # fmt: skip
+    assert late_assigned == [(0,)]
+    first_ids = {r[0] for r in query(db_path, "select topic_id from topics")}
+    later = analyze(db_path)  # as of 2022-12-31: the second half year arrives
+    assert later.embedded > 0 and not later.fit_reused
+    assert later.continued_topics == 3 and later.new_topics == 0
+    assert {r[0] for r in query(db_path, "select topic_id from topics")} == first_ids
+    links = query(
+        db_path, "select relation, count(*) from topic_links where run_id = ? group by all", [later.fit_run_id]
+    )
+    assert links == [("continued", 3)]
+
+
+def test_too_few_documents_fail_with_advice(db_path: Path) -> None:
+    build_warehouse(db_path, corpus()[:10])
+    with pytest.raises(AnalyzeError, match="too few to find topics"):
+        analyze(db_path)
+    status = query(db_path, "select stage, status from runs where command = 'analyze' order by run_id")
+    assert ("topics", "failed") in status and (None, "failed") in status
+
+
+@pytest.fixture
+def analysed(db_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    build_warehouse(db_path)
+    monkeypatch.setattr(AnalyzeSettings, "from_config", classmethod(lambda cls, config: replace(SETTINGS)))
+    result = cli("analyze", "--granularity", "quarter", "--as-of", "2022-12-31")
+    assert result.exit_code == 0, result.stderr
+    assert "3 topics (3 new" in result.stdout
+    return cli
+
+
+def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[..., Result]) -> None:
+    result = analysed("emerging", "--format", "json")
+    rows = json.loads(result.stdout)
+    assert [set(r) for r in rows[:1]] == [
+        {"id", "label", "top_terms", "score", "signal_class", "trend", "first_seen", "lead_markets", "recent_series"}
+    ]
+    assert rows[0]["lead_markets"] == ["Ressourceneffizienz"] and rows[0]["first_seen"] == "2021-Q1"
+    assert rows[0]["score"] > rows[-1]["score"]
+    health = json.loads(analysed("emerging", "--market", "gesundheit", "--format", "json").stdout)
+    assert len(health) == 1 and health[0]["lead_markets"] == ["Gesundheit"]
+    by_name = json.loads(analysed("emerging", "--market", "urbanes bauen & wohnen", "--format", "json").stdout)
+    assert len(by_name) == 1
+    assert json.loads(analysed("emerging", "--kind", "patent", "--format", "json").stdout) == []
+    injected = analysed("emerging", "--market", "x' or 1=1 --", "--format", "json")
+    assert injected.exit_code == 0 and json.loads(injected.stdout) == []
+    assert len(json.loads(analysed("emerging", "--top", "2", "--format", "json").stdout)) == 2
+    csv_lines = analysed("emerging", "--format", "csv").stdout.splitlines()
+    assert csv_lines[0].startswith("id,label,top_terms,score") and len(csv_lines) == 4
+    missing = analysed("emerging", "--as-of", "2019-12-31")
+    assert missing.exit_code == 1 and "foresight analyze --as-of 2019-12-31" in missing.stderr
+
+
+def test_topic_shows_series_and_evidence(analysed: Callable[..., Result]) -> None:
+    top = json.loads(analysed("emerging", "--format", "json").stdout)[0]
+    shown = json.loads(analysed("topic", str(top["id"]), "--format", "json").stdout)[0]
+    assert shown["label"] == top["label"] and shown["signal"]["trend"] == "rising"
+    assert [p["doc_count"] for p in shown["series"]] == [2, 3, 4, 6, 8, 11, 14, 18]
+    assert shown["series"][0]["period"] == "2021-Q1"
+    assert len(shown["evidence"]) == 10 and shown["evidence"][0]["places"] == ["Duisburg"]
+    table = analysed("topic", str(top["id"]))
+    assert table.exit_code == 0 and "Evidence" in table.stdout
+    unknown = analysed("topic", "999")
+    assert unknown.exit_code == 1 and "no topic 999" in unknown.stderr
+
+
+def test_analyze_rejects_bad_options(cli: Callable[..., Result], db_path: Path) -> None:
+    build_warehouse(db_path)
+    bad = cli("analyze", "--granularity", "fortnight")
+    assert bad.exit_code == 1 and "unknown granularity 'fortnight'" in bad.stderr
+    bad_date = cli("analyze", "--as-of", "31.12.2022")
+    assert bad_date.exit_code == 1 and "--as-of must be a date like 2023-12-31" in bad_date.stderr
+    nothing = cli("emerging")
+    assert nothing.exit_code == 1 and "no topics have been scored yet" in nothing.stderr
