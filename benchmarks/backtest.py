@@ -134,9 +134,9 @@ def best_match(ranking: list[dict[str, Any]], shares: dict[int, tuple[float, int
             "note": f"no topic reaches truth share {threshold}; best share shown"}  # fmt: skip
 
 
-def run_nvidia(wh: Warehouse, settings: AnalyzeSettings, config: Any, threshold: float) -> list[dict]:  # noqa: ANN401
+def run_nvidia(wh: Warehouse, settings: AnalyzeSettings, config: Any, threshold: float, years: list[int]) -> list[dict]:  # noqa: ANN401,E501
     checks = []
-    for year in (2018, 2019, 2020, 2021, 2022):
+    for year in years:
         as_of = date(year, 12, 31)
         started = time.perf_counter()
         result = run_analyze(wh, config, granularity="year", as_of=as_of, settings=settings)
@@ -181,9 +181,11 @@ BUNDESTAG_TERMS = {
 }
 
 
-def run_bundestag(wh: Warehouse, settings: AnalyzeSettings, config: Any, threshold: float) -> list[dict]:  # noqa: ANN401
+def run_bundestag(
+    wh: Warehouse, settings: AnalyzeSettings, config: Any, threshold: float, years: list[int]
+) -> list[dict]:  # noqa: ANN401
     checks = []
-    for year in (2019, 2020, 2021, 2022, 2023, 2024):
+    for year in years:
         as_of = date(year, 12, 31)
         started = time.perf_counter()
         result = run_analyze(wh, config, granularity="quarter", as_of=as_of, settings=settings)
@@ -219,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--truth-share", type=float, default=0.3)
     parser.add_argument("--language", action="store_true", help="run the language step (slow on long speeches)")
     parser.add_argument("--out", type=Path, default=None, help="write all results as JSON here")
+    parser.add_argument("--years", default=None, help="as-of years, comma-separated (default per corpus)")
     args = parser.parse_args(argv)
 
     config = load_config(None)
@@ -238,12 +241,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.corpus in ("nvidia", "all"):
             with Warehouse.open_writer(Path(tmp) / "nvidia.duckdb") as wh:
                 load(wh, nvidia_documents(args.corpora / "nvidia_patents" / "nvidia_patents_merged.csv.gz"))
-                results += run_nvidia(wh, settings, config, args.truth_share)
+                years = [int(y) for y in args.years.split(",")] if args.years else [2018, 2019, 2020, 2021, 2022]
+                results += run_nvidia(wh, settings, config, args.truth_share, years)
         if args.corpus in ("bundestag", "all"):
             with Warehouse.open_writer(Path(tmp) / "bundestag.duckdb") as wh:
                 speeches = args.corpora / "bundestag" / "bundestag_speeches_wp19_wp20.csv.gz"
                 load(wh, bundestag_documents(speeches, args.sample, args.min_chars, topic.seed))
-                results += run_bundestag(wh, settings, config, args.truth_share)
+                years = [int(y) for y in args.years.split(",")] if args.years else [2019, 2020, 2021, 2022, 2023, 2024]
+                results += run_bundestag(wh, settings, config, args.truth_share, years)
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return 0

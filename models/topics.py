@@ -37,7 +37,7 @@ class TopicError(Exception):
 class TopicConfig:
     """How a window is clustered. Defaults were chosen on the backtests (docs/topics.md)."""
 
-    min_topic_size: int = 15  # smallest cluster HDBSCAN keeps (documents)
+    min_topic_size: int = 8  # smallest cluster HDBSCAN keeps (documents); small, because emerging topics are small
     reduction: str = "umap"  # umap | pca | none
     n_components: int = 5  # dimensions after reduction
     n_neighbors: int = 15  # UMAP neighbourhood

@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -96,7 +97,7 @@ class AnalyzeSettings:
     topic: TopicConfig = field(default_factory=TopicConfig)
     link_threshold: float = 0.7
     window: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_WINDOW))
-    lead_market_min_score: float = 0.0
+    lead_market_min_score: float = 0.2
     lead_market_min_share: float = 0.1
     run_language: bool = True
     granularity: str = "month"
@@ -118,7 +119,7 @@ class AnalyzeSettings:
             topic=topic,
             link_threshold=float(topics.get("link_threshold", 0.7)),
             window=window,
-            lead_market_min_score=float(analysis.get("lead_market_min_score", 0.0)),
+            lead_market_min_score=float(analysis.get("lead_market_min_score", 0.2)),
             lead_market_min_share=float(analysis.get("lead_market_min_share", 0.1)),
             run_language=bool(analysis.get("run_language", True)),
             granularity=str(analysis.get("granularity", "month")),
@@ -307,10 +308,12 @@ def _topics(
         else document_text(by_id[doc_id]["title"], by_id[doc_id]["text"])
         for doc_id in ids
     ]
+    started = time.perf_counter()
     try:
         fit = fit_topics(ids, texts, vectors, settings.topic)
     except TopicError as exc:
         raise AnalyzeError(f"topics as of {as_of}: {exc}") from None
+    fit_seconds = time.perf_counter() - started
     known, known_centroids = _known_centroids(con, space)
     numbers = [t.fit_topic for t in fit.topics]
     links = link_topics(
@@ -361,6 +364,8 @@ def _topics(
             "merged": len(merges),
             "assigned": len(assignments),
             "outliers": len(ids) - len(assignments),
+            "fit_seconds": round(fit_seconds, 3),
+            "link_write_seconds": round(time.perf_counter() - started - fit_seconds, 3),
         }
         finish_run(con, run, "ok", counts)
         con.execute("commit")
