@@ -1,0 +1,491 @@
+"""Benchmark (not a test): a warehouse grown to 1,000,000 documents, a weekly scan of 5,000 new ones, analyst views.
+
+What it does, in four phases (see docs/performance.md for the numbers and what they mean):
+
+A. **Base, all real.** Real documents from the shared corpora (Bundestag speeches, German; NVIDIA US patents,
+   English) dated inside the analysis window (48 months up to 2025-03-31) are imported with `import_file` and
+   analysed with the real `run_analyze` (language step, TF-IDF+SVD embeddings, BERTopic fit, emergence scores).
+B. **History, replicated.** The base is copied to N documents: each copy of a document gets a perturbed id
+   (``<id>~r<k>``), a perturbed content hash and a date shifted back by 5..29 years, so the history lies *before*
+   the analysis window as years of earlier weekly scans would. The language-step rows (doc_language, doc_terms,
+   doc_places, doc_actors, doc_lead_markets) and embedding vectors of a copy are copies of its original's rows,
+   written with SQL: running the language step on 1,000,000 documents would take days on 2 cores, and its output
+   for an identical text is identical. N/5,000 earlier weekly emergence runs (topic_series, signals,
+   topic_lead_markets, document_topics) are replicated from the base run the same way, so the signal history has
+   the size a warehouse of N documents at 5,000 a week has. The TF-IDF model is recorded as fitted on the history
+   (`embedding_models.fitted_on = N`): the steady state in which the last refit saw the history.
+C. **The weekly scan, real.** In a child process (its peak memory is its own): 5,000 new real documents (other
+   speeches and patents, dated in the week after the base) through the real scan stages: import of the
+   configured export file (`[[scan.imports]]`, the online sources are left out: no network), analyze, report,
+   alerts; then the writer's close, which checkpoints and publishes the snapshot. Run at two history sizes.
+D. **Analyst views**, read as an analyst reads them (the published snapshot, read-only): `v_emerging_topics`,
+   one topic's `v_topic_series`, `v_lead_market_overview`; median of 5 runs after one warm-up; file sizes.
+
+    nice -n 10 .venv/bin/python benchmarks/scale_bench.py --sizes 100000 1000000          # the full run
+    nice -n 10 .venv/bin/python benchmarks/scale_bench.py --sizes 20000 --base-speeches 600 --base-patents 200 \
+        --new 1000                                                                        # a quick check
+
+Results go to ``--out`` (JSON) and a Markdown table on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.config import Config, load_config  # noqa: E402
+from warehouse import Warehouse  # noqa: E402
+
+CORPORA = Path("/work/shared/data/corpora")
+SPEECHES = CORPORA / "bundestag" / "bundestag_speeches_wp19_wp20.csv.gz"
+PATENTS = CORPORA / "nvidia_patents" / "nvidia_patents_merged.csv.gz"
+BASE_AS_OF = date(2025, 3, 31)
+WINDOW_START = date(2021, 4, 1)  # 48 months up to BASE_AS_OF: the default month window of the analysis
+WEEK_START = date(2025, 4, 1)
+WEEK_AS_OF = date(2025, 4, 7)
+WEEKLY = 5_000
+EXPORT_FIELDS = ["id", "title", "text", "published"]
+LANGUAGE_TABLES = ("doc_terms", "doc_places", "doc_actors", "doc_lead_markets")
+SIGNAL_TABLES = ("topic_series", "signals", "topic_lead_markets")
+VIEWS = {
+    "v_emerging_topics (latest, ranked)": ("select * from v_emerging_topics order by score desc limit 50", False),
+    "v_topic_series where topic_id = ?": ("select * from v_topic_series where topic_id = ?", True),
+    "v_lead_market_overview": ("select * from v_lead_market_overview", False),
+}
+
+
+# -- inputs: real documents as export files ----------------------------------------------------------------------
+
+
+def _speeches() -> list[dict[str, str]]:
+    csv.field_size_limit(sys.maxsize)
+    with gzip.open(SPEECHES, "rt", encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if len(row["text"]) >= 500]
+
+
+def _patents() -> list[dict[str, str]]:
+    with gzip.open(PATENTS, "rt", encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row.get("abstract") and row.get("grant_date")]
+
+
+def _every(rows: list[dict[str, str]], n: int) -> list[dict[str, str]]:
+    """`n` rows spread evenly over `rows` (their order is by date in both corpora)."""
+    if n >= len(rows):
+        return list(rows)
+    step = len(rows) / n
+    return [rows[int(i * step)] for i in range(n)]
+
+
+def _speech_row(row: dict[str, str], published: str) -> dict[str, str]:
+    agenda = row["agenda_item"].replace("_", " ")
+    return {
+        "id": row["speech_id"],
+        "title": f"{row['speaker']} ({row['party']}): {agenda}",
+        "text": row["text"],
+        "published": published,
+    }
+
+
+def _patent_row(row: dict[str, str], published: str) -> dict[str, str]:
+    return {"id": row["patent_id"], "title": row["title"], "text": row["abstract"], "published": published}
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def prepare_exports(
+    work: Path, base_speeches: int, base_patents: int, new: int, new_speech_share: float
+) -> dict[str, Path]:
+    """Base exports (real dates inside the window) and the week's export (other documents, dates in that week)."""
+    speeches, patents = _speeches(), _patents()
+    in_window = [s for s in speeches if WINDOW_START.isoformat() <= s["date_est"] <= BASE_AS_OF.isoformat()]
+    base_s = _every(in_window, base_speeches)
+    patents_in_window = [p for p in patents if WINDOW_START.isoformat() <= p["grant_date"] <= BASE_AS_OF.isoformat()]
+    base_p = _every(patents_in_window, base_patents)
+    used = {r["speech_id"] for r in base_s} | {r["patent_id"] for r in base_p}
+    new_p = _every([p for p in patents if p["patent_id"] not in used], new - round(new * new_speech_share))
+    new_s = _every([s for s in speeches if s["speech_id"] not in used], new - len(new_p))
+
+    def week_day(i: int) -> str:
+        return (WEEK_START + timedelta(days=i % 7)).isoformat()
+
+    return {
+        "base_speeches": _write(work / "base_speeches.csv.gz", [_speech_row(r, r["date_est"]) for r in base_s]),
+        "base_patents": _write(work / "base_patents.csv.gz", [_patent_row(r, r["grant_date"]) for r in base_p]),
+        "week_speeches": _write(
+            work / "week_speeches.csv.gz", [_speech_row(r, week_day(i)) for i, r in enumerate(new_s)]
+        ),
+        "week_patents": _write(
+            work / "week_patents.csv.gz", [_patent_row(r, week_day(i)) for i, r in enumerate(new_p)]
+        ),
+    }
+
+
+# -- phase A: the real base ----------------------------------------------------------------------------------
+
+
+def _import(wh: Warehouse, path: Path, kind: str, source: str, language: str) -> int:
+    from pipeline.importing import import_file
+    from sources.files import ColumnMapping, FileImport
+
+    mapping = ColumnMapping(id="id", title="title", text="text", date="published")
+    return import_file(wh, FileImport(path, kind, source, mapping, language=language)).inserted
+
+
+def build_base(work: Path, exports: dict[str, Path], config: Config) -> dict[str, Any]:
+    from pipeline.analyze import run_analyze
+
+    db = work / "base.duckdb"
+    for stale in work.glob("base*.duckdb*"):
+        stale.unlink()
+    started = time.monotonic()
+    with Warehouse.open_writer(db) as wh:
+        imported = _import(wh, exports["base_speeches"], "policy", "bundestag", "de")
+        imported += _import(wh, exports["base_patents"], "patent", "nvidia-patents", "en")
+        result = run_analyze(wh, config, as_of=BASE_AS_OF, granularity="month")
+    return {
+        "db": str(db),
+        "documents": imported,
+        "seconds": round(time.monotonic() - started, 1),
+        "analyze_seconds": result.seconds,
+        "topics": result.topics,
+    }
+
+
+# -- phase B: replicated history -------------------------------------------------------------------------------
+
+
+def grow(base: Path, target: Path, size: int) -> dict[str, Any]:
+    """Copy the base and replicate it to `size` documents with their language rows, vectors and signal history."""
+    for stale in target.parent.glob(target.name.replace(".duckdb", "") + "*duckdb*"):
+        stale.unlink()
+    shutil.copyfile(base, target)
+    started = time.monotonic()
+    with Warehouse.open_writer(target) as wh:
+        con = wh.con
+        con.execute("create temp table base_docs as select doc_id, content_hash from documents").fetchall()
+        n_base = con.execute("select count(*) from base_docs").fetchone()[0]
+        copies = max(0, -(-(size - n_base) // n_base))
+        for first in range(1, copies + 1, 20):
+            last = min(copies, first + 19)
+            limit = size - n_base - (first - 1) * n_base
+            con.execute(
+                f"""
+                create or replace temp table rep as
+                select doc_id as orig, doc_id || '~r' || k as doc_id, k,
+                       md5(content_hash || '~r' || k) as content_hash
+                from base_docs, range({first}, {last + 1}) t(k)
+                order by k, doc_id limit {limit}
+                """
+            ).fetchall()
+            _replicate(con)
+        _replicate_signal_history(con, size)
+        con.execute(
+            "update embedding_models set fitted_on = (select count(*) from documents where published <= ?)",
+            [BASE_AS_OF],
+        ).fetchall()
+        documents = con.execute("select count(*) from documents").fetchone()[0]
+    return {"documents": documents, "seconds": round(time.monotonic() - started, 1)}
+
+
+def _replicate(con: Any) -> None:
+    con.execute("begin transaction")
+    con.execute(
+        """
+        insert into documents
+        select r.doc_id, d.kind, d.source, d.title, d.text, d.url,
+               (d.published - to_years(5 + (r.k % 25)::integer))::date, d.language, d.actors, d.extra,
+               r.content_hash, d.first_run_id, d.last_run_id, d.inserted_at, d.updated_at
+        from rep r join documents d on d.doc_id = r.orig
+        """
+    ).fetchall()
+    con.execute(
+        """
+        insert into doc_language
+        select l.* replace (r.doc_id as doc_id, r.content_hash as content_hash)
+        from rep r join doc_language l on l.doc_id = r.orig
+        """
+    ).fetchall()
+    for table in (*LANGUAGE_TABLES, "embeddings"):
+        con.execute(
+            f"insert into {table} select t.* replace (r.doc_id as doc_id) "
+            f"from rep r join {table} t on t.doc_id = r.orig"
+        ).fetchall()
+    con.execute("commit")
+
+
+def _replicate_signal_history(con: Any, size: int) -> None:
+    """size/5,000 earlier weekly runs: copies of the base emergence run and its fit, with their own run ids."""
+    weeks = max(1, size // WEEKLY)
+    emergence_run, fit_run = con.execute("select max(run_id), max(fit_run_id) from signals").fetchone()
+    con.execute("begin transaction")
+    con.execute(
+        f"""
+        create temp table history as
+        select nextval('run_id_seq') as run_id, w from range(1, {weeks + 1}) t(w)
+        """
+    ).fetchall()
+    con.execute(
+        """
+        insert into runs (run_id, command, stage, started_at, finished_at, status, counts)
+        select run_id, 'analyze', 'emergence', now() - to_weeks(w::integer), now() - to_weeks(w::integer), 'ok',
+               '{"replicated": true}' from history
+        """
+    ).fetchall()
+    for table in SIGNAL_TABLES:
+        con.execute(
+            f"insert into {table} select t.* replace (h.run_id as run_id) from {table} t, history h where t.run_id = ?",
+            [emergence_run],
+        ).fetchall()
+    con.execute(
+        """insert into document_topics select t.* replace (h.run_id as run_id)
+           from document_topics t, history h where t.run_id = ?""",
+        [fit_run],
+    ).fetchall()
+    con.execute("commit")
+
+
+# -- phase C: the weekly scan (child process) ---------------------------------------------------------------------
+
+
+def weekly_scan_child(db: Path, config_path: Path, work: Path) -> dict[str, Any]:
+    """Run in a child process: the real scan stages on the week's export, then close (checkpoint and publish)."""
+    from pipeline.progress import Progress
+    from pipeline.scan import (
+        ScanContext,
+        Stage,
+        alerts_stage,
+        analyze_stage,
+        import_configured_files,
+        report_stage,
+        run_scan,
+    )
+
+    config = load_config(config_path)
+
+    def import_stage(ctx: ScanContext) -> dict[str, Any]:
+        return {"imports": import_configured_files(ctx, ctx.config.section("scan").get("imports", []))}
+
+    started = time.monotonic()
+    wh = Warehouse.open_writer(db)
+    result = run_scan(
+        wh,
+        config,
+        as_of=WEEK_AS_OF,
+        progress=Progress(),
+        report_dir=work / "reports",
+        alerts_out=work / "alerts.jsonl",
+        stages=[
+            Stage("ingest", import_stage),
+            Stage("analyze", analyze_stage),
+            Stage("report", report_stage),
+            Stage("alerts", alerts_stage),
+        ],
+    )
+    analyze_run = wh.con.execute(
+        "select run_id from runs where parent_run_id = ? and stage = 'analyze'", [result.stages[1].run_id]
+    ).fetchall()
+    nested = wh.con.execute(
+        """select stage, round(epoch(finished_at - started_at), 2), counts from runs
+           where parent_run_id = ? order by run_id""",
+        [result.stages[1].run_id],
+    ).fetchall()
+    closing = time.monotonic()
+    wh.close()
+    finished = time.monotonic()
+    return {
+        "status": result.status,
+        "errors": {s.name: s.error for s in result.stages if s.error},
+        "stages": {s.name: round(s.seconds, 2) for s in result.stages},
+        "analyze_stages": {str(stage): seconds for stage, seconds, _ in nested},
+        "analyze_counts": {str(stage): json.loads(counts) if counts else None for stage, _, counts in nested},
+        "analyze_run": analyze_run[0][0] if analyze_run else None,
+        "close_and_publish_s": round(finished - closing, 2),
+        "total_s": round(finished - started, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def weekly_scan(db: Path, config_path: Path, work: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child-scan", str(db), str(config_path), str(work)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"weekly scan failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def scan_config(work: Path, exports: dict[str, Path], refit_share: float | None) -> Path:
+    """A foresight.toml for the weekly scan: the week's two exports, all online sources off."""
+    lines = ["[scan]", f'report_dir = "{work / "reports"}"', "", "[alerts]", f'file = "{work / "alerts.jsonl"}"', ""]
+    if refit_share is not None:
+        lines += ["[topics]", f"refit_share = {refit_share}", ""]
+    for name, kind, source, language in (
+        ("week_speeches", "policy", "bundestag", "de"),
+        ("week_patents", "patent", "nvidia-patents", "en"),
+    ):
+        lines += [
+            "[[scan.imports]]",
+            f'file = "{exports[name]}"',
+            f'kind = "{kind}"',
+            f'source = "{source}"',
+            f'language = "{language}"',
+            'id_col = "id"',
+            'title_col = "title"',
+            'text_col = "text"',
+            'date_col = "published"',
+            "",
+        ]
+    path = work / ("scan.toml" if refit_share is None else f"scan-refit-{refit_share}.toml")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# -- phase D: analyst views ------------------------------------------------------------------------------------
+
+
+def view_latencies(db: Path, repeats: int = 5) -> dict[str, Any]:
+    latencies: dict[str, Any] = {}
+    with Warehouse.open_reader(db) as wh:
+        con = wh.con
+        top = con.execute("select topic_id from v_emerging_topics order by score desc limit 1").fetchone()
+        for name, (sql, needs_topic) in VIEWS.items():
+            params = [top[0]] if needs_topic and top else []
+            rows = len(con.execute(sql, params).fetchall())  # warm-up
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                con.execute(sql, params).fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+            latencies[name] = {
+                "median_ms": round(statistics.median(times), 1),
+                "max_ms": round(max(times), 1),
+                "rows": rows,
+            }
+        counts = {
+            table: con.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in ("documents", "embeddings", "doc_terms", "topic_series", "signals", "document_topics")
+        }
+    return {"views": latencies, "rows": counts}
+
+
+def file_sizes(db: Path) -> dict[str, float]:
+    from warehouse.db import published_path
+
+    return {
+        "warehouse_mb": round(db.stat().st_size / 1e6, 1),
+        "published_mb": round(published_path(db).stat().st_size / 1e6, 1),
+    }
+
+
+# -- main ------------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    memory = subprocess.run(["free", "-g"], capture_output=True, text=True).stdout
+    return {"nproc": os.cpu_count(), "free_g": memory.strip(), "python": platform.python_version(),
+            "platform": platform.platform()}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--base-speeches", type=int, default=2_000)
+    parser.add_argument("--base-patents", type=int, default=1_000)
+    parser.add_argument("--new", type=int, default=WEEKLY)
+    parser.add_argument("--new-speech-share", type=float, default=0.3, help="Speeches among the week's documents.")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/foresight-scale"))
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
+    parser.add_argument("--refit-at", type=int, nargs="*", default=[], help="Sizes at which to also time a refit scan.")
+    parser.add_argument("--keep", action="store_true", help="Keep the grown warehouses (several GB).")
+    parser.add_argument("--child-scan", nargs=3, metavar=("DB", "CONFIG", "WORK"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_scan:
+        db, config_path, work = (Path(p) for p in args.child_scan)
+        print(json.dumps(weekly_scan_child(db, config_path, work)))
+        return
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    exports = prepare_exports(args.work, args.base_speeches, args.base_patents, args.new, args.new_speech_share)
+    base_config = load_config(scan_config(args.work, exports, None))
+    print("phase A: base", flush=True)
+    results["base"] = build_base(args.work, exports, base_config)
+    print(json.dumps(results["base"]), flush=True)
+    no_refit = scan_config(args.work, exports, 1_000_000.0)  # steady state: no TF-IDF refit this week
+    default = scan_config(args.work, exports, None)
+    results["sizes"] = {}
+    for size in args.sizes:
+        db = args.work / f"w{size}.duckdb"
+        print(f"phase B: grow to {size:,}", flush=True)
+        grown = grow(Path(results["base"]["db"]), db, size)
+        entry: dict[str, Any] = {"grow": grown, "before_scan": file_sizes(db)}
+        if size in args.refit_at:
+            refit_db = args.work / f"w{size}-refit.duckdb"
+            shutil.copyfile(db, refit_db)
+            print(f"phase C: weekly scan with the default refit rule at {size:,}", flush=True)
+            entry["scan_with_refit"] = weekly_scan(refit_db, default, args.work)
+            for path in args.work.glob(f"w{size}-refit*duckdb*"):
+                path.unlink()
+        print(f"phase C: weekly scan at {size:,}", flush=True)
+        entry["scan"] = weekly_scan(db, no_refit, args.work)
+        print(json.dumps(entry["scan"]), flush=True)
+        print("phase D: views", flush=True)
+        entry.update(view_latencies(db))
+        entry["after_scan"] = file_sizes(db)
+        results["sizes"][str(size)] = entry
+        print(json.dumps(entry), flush=True)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+        if not args.keep:
+            for path in args.work.glob(f"w{size}*duckdb*"):
+                path.unlink()
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    args.out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print(markdown_table(results))
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    lines = [
+        "| history (documents) | weekly scan total s | import s | analyze s | report s | close+publish s | "
+        "peak RSS MB | " + " | ".join(f"{v} ms" for v in VIEWS) + " | warehouse MB |",
+        "|" + "---|" * (7 + len(VIEWS) + 1),
+    ]
+    for size, entry in results["sizes"].items():
+        scan = entry["scan"]
+        views = [str(entry["views"][v]["median_ms"]) for v in VIEWS]
+        lines.append(
+            f"| {int(size):,} | {scan['total_s']} | {scan['stages'].get('ingest')} | {scan['stages'].get('analyze')} | "
+            f"{scan['stages'].get('report')} | {scan['close_and_publish_s']} | {scan['peak_rss_mb']} | "
+            + " | ".join(views)
+            + f" | {entry['after_scan']['warehouse_mb']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
