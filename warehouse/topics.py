@@ -344,11 +344,15 @@ def write_fit(
                 ],
             ).fetchall()
             ids[topic.fit_topic] = topic.topic_id
-    con.executemany(
-        "insert into topic_links (run_id, fit_topic, topic_id, similarity, relation, size) values (?, ?, ?, ?, ?, ?)",
-        [(run_id, t.fit_topic, ids[t.fit_topic], t.similarity, t.relation, t.size) for t in topics]
-        + [(run_id, fit_topic, absorbed, sim, "merged", None) for fit_topic, absorbed, _into, sim in merges],
-    )
+    links = [(run_id, t.fit_topic, ids[t.fit_topic], t.similarity, t.relation, t.size) for t in topics] + [
+        (run_id, fit_topic, absorbed, sim, "merged", None) for fit_topic, absorbed, _into, sim in merges
+    ]
+    if links:  # a fit of a small corpus can find no topic at all; executemany refuses an empty list
+        con.executemany(
+            "insert into topic_links (run_id, fit_topic, topic_id, similarity, relation, size) "
+            "values (?, ?, ?, ?, ?, ?)",
+            links,
+        )
     for _fit_topic, absorbed, into, _sim in merges:
         con.execute(
             "update topics set status = 'merged', merged_into = ?, updated_at = now() where topic_id = ?",
