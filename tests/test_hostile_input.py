@@ -380,6 +380,7 @@ QUOTE_ATTACK = "a\"b'c) or 1=1 --"
 
 
 def test_command_line_filters_with_quotes_and_sql_are_data_not_sql(tmp_path, cli) -> None:
+    write_config(tmp_path / "foresight.toml", {"http": {"retries": 0, "min_interval_s": 0.0}})  # the cli's ./config
     source = tmp_path / "inj.csv"
     source.write_bytes((HOSTILE / "csv_injection.csv").read_bytes())
     assert cli("import", str(source), "--kind", "news", "--id-col", "id", "--source", SQL_ATTACK).exit_code == 0
