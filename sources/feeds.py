@@ -281,15 +281,19 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     Query parameters are sorted so their order does not make two URLs differ; the path is kept as it is.
     """
     url = html.unescape(url.strip())
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
+    try:
+        if base:
+            url = urljoin(base, url)
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "http://[::1/x" or a port above 65535: no link to keep, and no reason to lose the feed
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     scheme = parts.scheme.lower()
     host = parts.hostname.lower() if parts.hostname else ""
-    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
-        host = f"{host}:{parts.port}"
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
