@@ -117,6 +117,18 @@ def test_script_and_javascript_links_are_stored_as_plain_text_and_lose_their_lin
     assert all(u is None or u.startswith("http://127.0.0.1") or u.startswith("https://news.example.org/") for u in urls)
 
 
+def test_a_malformed_link_loses_only_its_own_entry_not_the_feed(tmp_path, server) -> None:
+    db = tmp_path / "w.duckdb"
+    url = serve(server, "/links", (HOSTILE / "malformed_links.rss.xml").read_bytes())
+    result = ingest(db, server, [{"name": "links", "url": url}])
+    assert_control_kept(db, result)
+    links = outcome(result, "links")
+    assert (links.status, links.new, links.failed) == ("partial", 2, 1)
+    assert problems(db, "links") == ["entry has neither link nor guid; skipped"]  # the unreadable IPv6 link
+    kept = dict(query(db, "select title, url from documents where source = 'links'"))
+    assert kept == {"Port zu groß": None, "Guter Link": "https://links.example.org/gut"}
+
+
 def test_the_report_built_from_hostile_documents_is_inert(tmp_path, server) -> None:
     """The documents as ingested become the evidence of a topic; HTML, Markdown and CSV must carry no active content."""
     db = tmp_path / "w.duckdb"
