@@ -200,7 +200,7 @@ def demo(
                 t["signal_class"],
                 t["trend"],
                 round(float(t["score"] or 0), 2),
-                ", ".join(t["lead_markets"] or []),
+                ", ".join((t["lead_markets"] or [])[:2]),
             )
             for t in outcome.top_topics
         ],

@@ -32,8 +32,9 @@ from warehouse import Warehouse, WarehouseError
 
 log = logging.getLogger("foresight.demo")
 
-# The Bundestag sample ends on 2025-03-18: scores as of the end of that quarter use all of it.
-DEMO_AS_OF = date(2025, 3, 31)
+# The Bundestag sample ends on 2025-03-18, in a quarter cut short by the 2025 election: the demo scores as of
+# the end of the last complete quarter, so the newest period in every series is a full one.
+DEMO_AS_OF = date(2024, 12, 31)
 SAMPLE_FILE = "bundestag_sample.csv.gz"
 
 

@@ -44,7 +44,7 @@ class ReportError(Exception):
 SQL_EMERGING = "select * from v_emerging_topics order by score desc"
 SQL_EMERGING_AS_OF = "select * from v_emerging_topics where as_of = ? order by score desc"
 SQL_SOURCES = """select source, kind, count(*) as documents,
-       count(*) filter (where inserted_at >= ?) as new_since_last_scan,
+       count(*) filter (where inserted_at >= ?) as new_in_scan,
        count(*) filter (where published > ? - interval 7 day and published <= ?) as published_this_week
 from documents group by source, kind order by documents desc, source"""
 SQL_MARKETS = "select * from v_lead_market_overview order by lead_market_id"
@@ -63,7 +63,11 @@ SQL_MIX = "select kind, count(*) as documents from v_topic_evidence where topic_
 SQL_EVIDENCE = """select doc_id, title, url, published, kind, source, probability
 from v_topic_evidence where topic_id = ?
 order by probability desc nulls last, published desc nulls last, doc_id limit ?"""
-SQL_LAST_SCAN = "select max(started_at) from runs where command = 'scan' and parent_run_id is null and run_id < ?"
+SQL_SCORES_SCAN = """with recursive up(run_id, parent_run_id, command, started_at) as (
+    select run_id, parent_run_id, command, started_at from runs where run_id = ?
+    union all
+    select r.run_id, r.parent_run_id, r.command, r.started_at from runs r join up on r.run_id = up.parent_run_id)
+select run_id, command, started_at from up where parent_run_id is null"""
 
 
 @dataclass
@@ -132,7 +136,7 @@ class Report:
     new_topics: list[dict[str, Any]]
     new_weak_signals: list[dict[str, Any]]
     turned_strong: list[dict[str, Any]]
-    last_scan_at: datetime | None
+    scores_scan: tuple[int, str, datetime] | None  # (run_id, command, started_at) of the run that scored
     volume_split: float
     sql: dict[str, str]
 
@@ -149,7 +153,7 @@ class Report:
 
     @property
     def documents_new(self) -> int:
-        return sum(int(s["new_since_last_scan"]) for s in self.sources)
+        return sum(int(s["new_in_scan"]) for s in self.sources)
 
 
 def topic_anchor(topic_id: Any) -> str:
@@ -205,10 +209,11 @@ def build_report(
     scores_as_of = _as_date(emerging[0].get("as_of")) or as_of
     scores_run_id = max((int(r["run_id"]) for r in emerging if r.get("run_id") is not None), default=None)
 
-    last_scan = con.execute(SQL_LAST_SCAN, [scores_run_id or 2**62]).fetchone()
-    last_scan_at = last_scan[0] if last_scan and last_scan[0] else None
+    # "New" documents are those the scan (or analyze) that produced these scores brought in.
+    root = con.execute(SQL_SCORES_SCAN, [scores_run_id]).fetchone() if scores_run_id is not None else None
+    scores_scan = (int(root[0]), str(root[1]), root[2]) if root else None
     week_end = scores_as_of or date.today()
-    sources = _rows(con, SQL_SOURCES, [last_scan_at or datetime(1900, 1, 1), week_end, week_end])
+    sources = _rows(con, SQL_SOURCES, [scores_scan[2] if scores_scan else datetime(1900, 1, 1), week_end, week_end])
 
     by_id = {row["topic_id"]: row for row in emerging}
     cards: dict[str, TopicCard] = {}
@@ -252,7 +257,7 @@ def build_report(
         new_topics=changes.new_topics,
         new_weak_signals=changes.new_weak_signals,
         turned_strong=changes.turned_strong,
-        last_scan_at=last_scan_at,
+        scores_scan=scores_scan,
         volume_split=max(volume_split, 1.0),
         sql={
             "emerging": SQL_EMERGING if as_of is None else SQL_EMERGING_AS_OF.replace("?", f"DATE '{as_of}'"),

@@ -63,16 +63,13 @@ def main(path: str) -> None:
         chosen[speech_id] = "background"
     sample = speeches[speeches["speech_id"].isin(chosen)].copy()
     sample["doc_id"] = "bundestag:" + sample["wp"].astype(str) + ":" + sample["speech_id"]
+    # Speaker and sitting only: a party name in every title would pull speeches into party clusters.
     sample["title"] = (
-        "Rede "
-        + sample["speaker"].fillna("?")
-        + " ("
-        + sample["party"].fillna("?")
-        + "), "
+        sample["speaker"].fillna("Rede")
+        + ": Rede im Bundestag, Sitzung "
         + sample["wp"].astype(str)
-        + ". WP, "
+        + "/"
         + sample["session"].astype(str)
-        + ". Sitzung"
     )
     sample["url"] = (
         "https://dserver.bundestag.de/btp/"
