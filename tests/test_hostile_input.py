@@ -14,6 +14,7 @@ import io
 import json
 import re
 import resource
+import time
 from collections.abc import Iterator
 from datetime import date
 from importlib import resources
@@ -187,6 +188,27 @@ def test_entity_expansion_and_external_entities_are_not_expanded(tmp_path, serve
     assert query(db, "select title from documents where url = ?", ["https://laughs.example.org/b"]) == [
         ("Brennstoffzelle in Gelsenkirchen",)
     ]
+
+
+def test_epo_answers_with_entity_expansion_or_external_entities_are_read_without_expanding_them() -> None:
+    from sources.epo import parse_search
+    from sources.harvest import SourceError
+
+    page = (FIXTURES / "sources" / "epo" / "search_page1.xml").read_bytes()
+    declaration, rest = page.split(b"?>", 1)
+    doctype = (HOSTILE / "billion_laughs.rss.xml").read_bytes().split(b"]>", 1)[0].split(b"<!DOCTYPE rss", 1)[1]
+    hostile = declaration + b"?><!DOCTYPE ops:world-patent-data" + doctype + b"]>" + rest.split(b"?>", 1)[1]
+    hostile = hostile.replace(b"<country>AU</country>", b"<country>AU&lol9;&xxe;</country>", 1)
+    started = time.monotonic()
+    try:
+        total, parsed = parse_search(hostile, "epo hostile")
+    except SourceError as exc:  # refusing the answer is as good as reading it without expansion
+        assert "lol" not in str(exc) and "root:" not in str(exc)
+    else:
+        assert total == 6 and len(parsed.documents) == 3
+        stored = json.dumps([d.__dict__ for d in parsed.documents], default=str)
+        assert "lollol" not in stored and "root:" not in stored
+    assert time.monotonic() - started < 5
 
 
 def test_a_gzip_body_that_expands_a_thousandfold_is_stopped_at_the_size_limit(tmp_path, server) -> None:
