@@ -142,7 +142,12 @@ def alerts(
             fail("the warehouse has no topic scores yet; run `foresight scan` first")
     found = alerts_from(changes, None)
     write_alerts(found, Path(out) if out and out != "-" else sys.stdout)
-    err_console.print(f"{len(found)} alert(s) against scan {changes.baseline_scan_run_id}", highlight=False)
+    against = (
+        f"the snapshot of scan {changes.baseline_scan_run_id}"
+        if changes.baseline_scan_run_id is not None
+        else "no earlier scan (these are the first scores)"
+    )
+    err_console.print(f"{len(found)} alert(s), compared with {against}", highlight=False)
 
 
 @app.command()
