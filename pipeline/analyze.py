@@ -188,7 +188,7 @@ def run_analyze(
     result = AnalyzeResult(run_id=parent, as_of=as_of, granularity=granularity)
     try:
         if settings.run_language:
-            result.language = _stage(con, parent, "language", lambda run: _language(wh, config, parent, progress))
+            result.language = _stage(con, parent, "language", lambda run: _language(wh, config, run, progress))
         embedded = _stage(con, parent, "embeddings", lambda run: _embed(con, settings, as_of, run, progress, result))
         result.embedded = int(embedded["embedded"])
         _stage(con, parent, "topics", lambda run: _topics(con, settings, granularity, as_of, run, result))
@@ -619,8 +619,12 @@ def topic_lead_market_rows(
     markets: Mapping[str, Sequence[tuple[str, float]]],
     run_id: int,
     min_share: float,
+    max_markets: int = 3,
 ) -> list[dict[str, Any]]:
-    """A topic's lead markets: summed document scores, kept when >= `min_share` of the topic's total, best first."""
+    """A topic's lead markets: summed document scores, kept when >= `min_share` of the topic's total, best first.
+
+    At most `max_markets`: cross-cutting topics touch many markets, and a list of all nine says nothing.
+    """
     weight: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     documents: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for doc in members:
@@ -631,7 +635,7 @@ def topic_lead_market_rows(
     for topic_id in sorted(weight):
         total = sum(weight[topic_id].values())
         ranked = sorted(weight[topic_id].items(), key=lambda kv: (-kv[1], kv[0]))
-        kept = [(m, w) for m, w in ranked if total > 0 and w / total >= min_share]
+        kept = [(m, w) for m, w in ranked if total > 0 and w / total >= min_share][:max_markets]
         for rank, (market, w) in enumerate(kept, start=1):
             rows.append(
                 {

@@ -151,13 +151,13 @@ def emerging(
         [
             r[0],
             r[1],
-            list(r[2] or [])[:6] if fmt == "table" else list(r[2] or []),
+            ", ".join(list(r[2] or [])[:5]) if fmt == "table" else list(r[2] or []),
             round(float(r[3]), 3) if r[3] is not None else None,
             r[4],
             r[5],
             period_label(r[6], r[12]),
-            list(r[7] or []),
-            list(r[8] or []),
+            ", ".join(r[7] or []) if fmt == "table" else list(r[7] or []),
+            " ".join(str(c) for c in (r[8] or [])[-8:]) if fmt == "table" else list(r[8] or []),
         ]
         for r in rows
     ]

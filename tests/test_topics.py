@@ -14,6 +14,7 @@ from models.topics import (
     fit_topics,
     link_topics,
     make_label,
+    smallest_topic,
     terms_document,
 )
 
@@ -137,3 +138,10 @@ def test_linking_without_known_topics_or_below_threshold_makes_new_topics() -> N
     far = np.array([[0.6, 0.8]])  # cosine 0.6 with topic 0 and 0.8 with topic 1
     links = link_topics(far, [0], np.eye(2), threshold=0.85)
     assert [(link.relation, link.known) for link in links] == [("new", None)]
+
+
+def test_smallest_topic_has_a_floor_and_grows_with_the_window() -> None:
+    config = TopicConfig(min_topic_size=5, min_topic_share=0.001)
+    assert smallest_topic(config, 3_000) == 5
+    assert smallest_topic(config, 12_345) == 13
+    assert smallest_topic(config, 50_000) == 50
