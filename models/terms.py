@@ -19,11 +19,13 @@ What an analyst reads in a topic are its terms, so they must come out the way a 
 from __future__ import annotations
 
 import functools
+import gzip
 import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 
 from spacy.tokens import Doc, Token
 
@@ -675,11 +677,18 @@ _MASCULINE_SUFFIXES = ("er", "or", "ling", "ismus", "eur", "ant", "ent", "ist", 
 
 
 def noun_gender(noun: str) -> str:
-    """Grammatical gender (m/f/n) of a German noun lemma, from its compound head, a lexicon and suffix rules.
+    """Grammatical gender (m/f/n) of a German noun lemma.
 
-    Right for the heads technology terms have ("Stoff", "Zwilling", "Netz", "Batterie", nominalised verbs such
-    as "Lernen", "Fahren"); for others the suffix decides and the default is masculine.
+    In order: the gender table learnt from articles in real text (`models/data/noun_gender_de.tsv.gz`, for the
+    word or, for a compound, its head: "Wasserstoffelektrolyseur" -> "Elektrolyseur"), a lexicon of common
+    technology heads ("Stoff", "Zwilling", "Netz", nominalised verbs such as "Lernen"), suffix rules, masculine.
     """
+    learnt = _learnt_genders()
+    if noun in learnt:
+        return learnt[noun]
+    split = split_compound(noun, "de")
+    if split and split[1] in learnt:
+        return learnt[split[1]]
     head = noun.rsplit("-", 1)[-1].lower()
     if head in _GENDER_BY_HEAD:
         return _GENDER_BY_HEAD[head]
@@ -691,6 +700,21 @@ def noun_gender(noun: str) -> str:
     if head.endswith(_FEMININE_SUFFIXES) or head.endswith("e"):
         return "f"
     return "m"
+
+
+@functools.lru_cache(maxsize=1)
+def _learnt_genders() -> dict[str, str]:
+    resource = resources.files("models.data").joinpath("noun_gender_de.tsv.gz")
+    if not resource.is_file():
+        return {}
+    genders: dict[str, str] = {}
+    with resource.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                noun, _, gender = line.rstrip("\n").partition("\t")
+                if gender in ("m", "f", "n"):
+                    genders[noun] = gender
+    return genders
 
 
 @functools.lru_cache(maxsize=1)

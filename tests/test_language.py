@@ -40,6 +40,13 @@ def test_german_pipeline_tags_lemmatises_and_splits_sentences(german) -> None:
     assert by_text["Duisburg"].pos_ == "PROPN"
 
 
+def test_unknown_compounds_take_the_analysis_of_their_known_ending(german) -> None:
+    doc = german("Die Wasserstoffelektrolyseuren und Batteriezellfabriken laufen.")
+    lemmas = {t.text: (t.pos_, t.lemma_) for t in doc}
+    assert lemmas["Wasserstoffelektrolyseuren"] == ("NOUN", "Wasserstoffelektrolyseur")
+    assert lemmas["Batteriezellfabriken"] == ("NOUN", "Batteriezellfabrik")
+
+
 def test_acronyms_and_hyphenated_words_stay_as_written(german, english) -> None:
     doc = german("Die KI-Systeme im Wasserstoff-Lkw nutzen KI.")
     lemmas = {t.text: t.lemma_ for t in doc}

@@ -32,6 +32,8 @@ def test_worked_example_gives_grüner_wasserstoff_and_elektrolyseur() -> None:
         ("Der Ausbau der erneuerbaren Energien geht weiter.", "erneuerbare Energie"),
         ("Neue Wärmepumpen senken den Verbrauch.", "Wärmepumpe"),
         ("Die Bioökonomie braucht biobasierte Kunststoffe.", "biobasierter Kunststoff"),
+        ("Die erzielten Bilder überzeugen.", "erzieltes Bild"),  # gender learnt from articles in real text
+        ("Wir testen biobasierte Lösungsmittel.", "biobasiertes Lösungsmittel"),  # ... also for compound heads
     ],
 )
 def test_german_terms_are_normalised_with_umlauts_and_agreement(text: str, term: str) -> None:
