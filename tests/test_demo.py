@@ -108,3 +108,24 @@ def test_a_second_demo_scan_adds_nothing_and_is_quick(demo_run) -> None:
     assert outcome.scan.status == "ok"
     assert counts() == before
     assert outcome.scan.seconds < 10, [(s.name, round(s.seconds, 1)) for s in outcome.scan.stages]
+
+
+def test_report_and_alerts_commands_read_the_demo_warehouse(demo_run, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    folder, _, _ = demo_run
+    runner = CliRunner()
+    db = str(folder / "foresight.duckdb")
+    result = runner.invoke(app, ["--db", db, "report", "--out", str(tmp_path / "weekly.html"), "--format", "html,csv"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "weekly.html").exists() and (tmp_path / "weekly.csv").exists()
+    assert not (tmp_path / "weekly.md").exists()
+    late = runner.invoke(app, ["--db", db, "report", "--as-of", "2019-06-30"])
+    assert late.exit_code == 1 and "foresight analyze --as-of 2019-06-30" in late.stderr
+    alerts = runner.invoke(app, ["--db", db, "alerts"])
+    assert alerts.exit_code == 0, alerts.stderr
+    lines = [json.loads(line) for line in alerts.stdout.splitlines()]
+    assert lines and {a["alert"] for a in lines} <= {"new_weak_signal", "turned_strong"}
+    assert "compared with" in alerts.stderr
