@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner, Result
 
 from pipeline.cli import app, register_commands
+from tests.sources_replay import local_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -31,3 +33,18 @@ def cli(db_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Calla
         return runner.invoke(app, ["--db", str(db_path), *args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[HTTPServer]:
+    """One replay server on 127.0.0.1 per test module (starting one per test costs time)."""
+    with local_server() as running:
+        yield running
+
+
+@pytest.fixture
+def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
+    """The module's replay server with no expectations left over from the previous test."""
+    module_server.clear()
+    yield module_server
+    module_server.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -12,23 +11,10 @@ from pytest_httpserver import HTTPServer
 from sources.arxiv import ArxivSettings, harvest_arxiv, parse_arxiv_page
 from sources.harvest import SourceError, Window
 from sources.http import HttpClient, HttpSettings
-from tests.sources_replay import Replay, fixture, local_server
+from tests.sources_replay import Replay, fixture
 
 FAST = HttpSettings(retries=0, min_interval_s=0.0)
 WINDOW = Window(date(2022, 1, 1), date(2022, 3, 31))
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[HTTPServer]:
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
-    module_server.clear()
-    yield module_server
-    module_server.clear()
 
 
 def test_entries_become_publications_without_version_in_the_id() -> None:

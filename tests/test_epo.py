@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -20,23 +19,10 @@ from sources.epo import (
 )
 from sources.harvest import SourceError, Window
 from sources.http import HttpClient, HttpSettings
-from tests.sources_replay import EPO_KEY, EPO_SECRET, EPO_TOKEN, Replay, epo_window, fixture, local_server
+from tests.sources_replay import EPO_KEY, EPO_SECRET, EPO_TOKEN, Replay, epo_window, fixture
 
 FAST = HttpSettings(retries=1, backoff_base_s=0.001, backoff_max_s=0.01, min_interval_s=0.0)
 JANUARY = Window(date(2025, 1, 1), date(2025, 1, 31))
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[HTTPServer]:
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
-    module_server.clear()
-    yield module_server
-    module_server.clear()
 
 
 def _settings(server: HTTPServer, **changes: object) -> EpoSettings:

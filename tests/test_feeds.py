@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -20,24 +19,11 @@ from sources.feeds import (
     strip_html,
 )
 from sources.http import HttpClient, HttpSettings, Validators
-from tests.sources_replay import fixture, local_server
+from tests.sources_replay import fixture
 
 TODAY = date(2026, 11, 27)
 RUB = FeedSpec(name="rub-news", url="https://news.rub.de/newsfeed")
 FAST = HttpSettings(retries=0, min_interval_s=0.0)
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[HTTPServer]:
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
-    module_server.clear()
-    yield module_server
-    module_server.clear()
 
 
 def test_rub_feed_becomes_news_documents() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,21 +20,6 @@ from sources.http import (
     Validators,
     retry_after_seconds,
 )
-from tests.sources_replay import local_server
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[HTTPServer]:
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
-    module_server.clear()
-    yield module_server
-    module_server.clear()
-
 
 FAST = HttpSettings(
     contact="analyst@example.org", retries=3, backoff_base_s=0.001, backoff_max_s=0.01, min_interval_s=0.0

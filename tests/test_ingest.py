@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,25 +25,11 @@ from tests.sources_replay import (
     SECRETS,
     Replay,
     fixture,
-    local_server,
     merged,
     replay_settings,
     write_config,
 )
 from warehouse import Warehouse
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[HTTPServer]:
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
-    module_server.clear()
-    yield module_server
-    module_server.clear()
 
 
 def _config(server: HTTPServer, tmp_path: Path, override: dict[str, Any] | None = None, **kw: Any) -> Config:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -12,23 +11,10 @@ from pytest_httpserver import HTTPServer
 from sources.harvest import SourceError, Window
 from sources.http import HttpClient, HttpSettings
 from sources.openalex import OpenAlexSettings, harvest_works, normalise_ror, rebuild_abstract, work_document
-from tests.sources_replay import OPENALEX_KEY, Replay, fixture, local_server
+from tests.sources_replay import OPENALEX_KEY, Replay, fixture
 
 FAST = HttpSettings(retries=1, backoff_base_s=0.001, min_interval_s=0.0)
 WINDOW = Window(date(2014, 1, 1), date(2014, 12, 31))
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[HTTPServer]:
-    with local_server() as running:
-        yield running
-
-
-@pytest.fixture
-def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
-    module_server.clear()
-    yield module_server
-    module_server.clear()
 
 
 def _works() -> list[dict]:
