@@ -228,19 +228,16 @@ def parse_search(content: bytes, location: str, languages: Sequence[str] = ("en"
         total = int(search.get("total-result-count", "0"))
     except ValueError:
         raise SourceError(f"{location}: total-result-count is not a number") from None
-    documents = search.findall(".//x:exchange-document", NS)
-    page = Page(location=location, records=len(documents))
-    for element in documents:
-        try:
-            page.documents.append(exchange_document(element, languages))
-        except ValueError as exc:
-            page.problems.append(Problem(location, f"unusable record: {exc}"))
-    return total, page
+    return total, _page_of(search, location, languages)
 
 
 def parse_biblio(content: bytes, location: str = "epo biblio", languages: Sequence[str] = ("en", "de")) -> Page:
     """Documents of a ``published-data/publication/.../biblio`` answer (one or more exchange-documents)."""
-    root = _xml(content, location)
+    return _page_of(_xml(content, location), location, languages)
+
+
+def _page_of(root: Any, location: str, languages: Sequence[str]) -> Page:
+    """Every exchange-document below `root` as a Document; a record that cannot be read is a problem."""
     documents = root.findall(".//x:exchange-document", NS)
     page = Page(location=location, records=len(documents))
     for element in documents:
