@@ -157,10 +157,7 @@ class Annotator:
         n_words = 0
         for doc in self._docs(nlp, full):
             collector.add_doc(doc)
-            keys.extend(doc_keys(doc))
-            n_words += sum(1 for token in doc if _HAS_LETTER.search(token.text))
-            if lang == "de":
-                compound_parts.extend(_compound_parts(doc))
+            n_words += _scan(doc, keys, compound_parts if lang == "de" else None)
         if n_words < self.settings.min_words:
             return Annotation(
                 lang,
@@ -190,26 +187,33 @@ class Annotator:
 def doc_keys(doc: Doc) -> list[str | None]:
     """Lower-case lemma keys of a doc, hyphenated words split into parts; None before each sentence."""
     keys: list[str | None] = []
+    _scan(doc, keys, None)
+    return keys
+
+
+def _scan(doc: Doc, keys: list[str | None], compound_parts: list[tuple[str, str]] | None) -> int:
+    """One pass over the tokens: append lemma keys (and German compound parts); return the number of words."""
+    n_words = 0
     sentences = doc.has_annotation("SENT_START")
     for token in doc:
         if sentences and token.is_sent_start:
             keys.append(None)
         if token.is_punct or token.is_space:
             continue
-        lemma = (token.lemma_ or token.text).lower()
-        if "-" in lemma.strip("-"):
-            keys.extend(part for part in lemma.split("-") if part)
-        else:
-            keys.append(lemma)
-    return keys
-
-
-def _compound_parts(doc: Doc) -> Iterator[tuple[str, str]]:
-    for token in doc:
-        if token.pos_ == "NOUN" and "-" not in token.text:
-            split = split_compound(token.lemma_ or token.text, "de")
+        text = token.text
+        if _HAS_LETTER.search(text):
+            n_words += 1
+        lemma = token.lemma_ or text
+        key = lemma.lower()
+        if "-" in key.strip("-"):
+            keys.extend(part for part in key.split("-") if part)
+            continue
+        keys.append(key)
+        if compound_parts is not None and token.pos_ == "NOUN":
+            split = split_compound(lemma, "de")
             if split:
-                yield split[0].lower(), split[1].lower()
+                compound_parts.append((split[0].lower(), split[1].lower()))
+    return n_words
 
 
 _ANNOTATORS: dict[tuple[Any, ...], Annotator] = {}

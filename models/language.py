@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import spacy
-from spacy.attrs import LEMMA, POS, TAG
+from spacy.attrs import LEMMA, ORTH, POS, SENT_START, TAG
 from spacy.lang.char_classes import HYPHENS
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -166,13 +166,17 @@ class HantaTagger:
             return doc
         values = np.empty((n, 3), dtype="uint64")
         cache = self.cache
-        has_sents = doc.has_annotation("SENT_START")
-        for i, token in enumerate(doc):
-            initial = i == 0 or (has_sents and token.is_sent_start)
-            key = (token.text, bool(initial))
+        strings = self.strings
+        # arrays instead of Token objects: creating a Token costs more than the cache lookup itself
+        orths = doc.to_array(ORTH).tolist()
+        starts = doc.to_array(SENT_START).tolist() if doc.has_annotation("SENT_START") else [0] * n
+        for i in range(n):
+            text = strings[orths[i]]
+            initial = i == 0 or starts[i] == 1
+            key = (text, initial)
             entry = cache.get(key)
             if entry is None:
-                entry = self._analyse(token.text, bool(initial))
+                entry = self._analyse(text, initial)
                 if len(cache) >= self.max_cache:
                     cache.clear()
                     self._memo.clear()
