@@ -32,9 +32,11 @@ from warehouse import Warehouse, WarehouseError
 
 log = logging.getLogger("foresight.demo")
 
-# The Bundestag sample ends on 2025-03-18, in a quarter cut short by the 2025 election: the demo scores as of
-# the end of the last complete quarter, so the newest period in every series is a full one.
-DEMO_AS_OF = date(2024, 12, 31)
+# Scores as of the end of 2023: the last full year of the sample before the 20th Bundestag broke up (its last
+# quarter, 2025-Q1, is cut short by the election), and the year the corpus's known technology waves (hydrogen,
+# heat pumps, the Deutschlandticket, AI) were at their height. Later documents stay in the warehouse; score any
+# other date with `foresight --db <demo>/foresight.duckdb analyze --as-of DATE --granularity quarter`.
+DEMO_AS_OF = date(2023, 12, 31)
 SAMPLE_FILE = "bundestag_sample.csv.gz"
 
 
