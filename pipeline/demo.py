@@ -89,8 +89,9 @@ class ReplayServer:
     gave to a query of that kind. Every request is counted per path, so tests can check what was asked.
     """
 
-    def __init__(self, routes: Mapping[str, Route] = ROUTES, replay_dir: Path | None = None) -> None:
+    def __init__(self, routes: Mapping[str, Route] = ROUTES, replay_dir: Path | None = None, port: int = 0) -> None:
         self.routes = dict(routes)
+        self.port = port  # 0: any free port; a taken port falls back to any free one
         self.replay_dir = replay_dir or demo_data_path("replay")
         self.requests: dict[str, int] = {}
         self.not_modified = 0
@@ -143,7 +144,11 @@ class ReplayServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
                 log.debug("replay: " + format, *args)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        try:
+            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        except OSError:
+            log.info("replay port %s is taken; using another (feeds will be fetched again)", self.port)
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="foresight-replay", daemon=True)
         self._thread.start()
         return self
@@ -263,7 +268,12 @@ def run_demo(
     db = folder / "foresight.duckdb"
     progress = progress or Progress()
     progress.message(f"demo: warehouse {db}, replaying recorded sources on 127.0.0.1")
-    with ReplayServer() as server:
+    # The same port as last time keeps the feed URLs (part of their sources' state and documents) unchanged,
+    # so a second demo in the same folder really has nothing new.
+    port_file = folder / "replay-port.txt"
+    port = int(port_file.read_text().strip()) if port_file.exists() and port_file.read_text().strip().isdigit() else 0
+    with ReplayServer(port=port) as server:
+        port_file.write_text(server.base_url.rsplit(":", 1)[1] + "\n", encoding="utf-8")
         config = demo_config(server.base_url, folder, sample)
         try:
             wh = Warehouse.open_writer(db)
