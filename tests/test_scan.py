@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -268,3 +269,71 @@ def test_a_killed_scan_rerun_ends_exactly_like_an_uninterrupted_one(tmp_path, re
         assert log.read_text().rstrip().endswith("SCAN ok"), (seed, point, log.read_text()[-3000:])
         with duckdb.connect(str(db), read_only=True) as con:
             assert _state(con) == uninterrupted, f"seed {seed}, killed after {point:.1f}s"
+
+
+def _demo_toml(base_url: str, folder: Path, sample: Path) -> str:
+    """The demo configuration as a user would write it in foresight.toml (only what differs from the defaults)."""
+    return textwrap.dedent(
+        f"""
+        [http]
+        contact = "test@localhost"
+        min_interval_s = 0.0
+        retries = 1
+        respect_robots = false
+        [sources.news]
+        feeds = [
+          {{ name = "rub-news", url = "{base_url}/feeds/rub-news.xml", language = "de" }},
+          {{ name = "fraunhofer-podcast", url = "{base_url}/feeds/fraunhofer-podcast.xml", language = "de" }},
+        ]
+        [sources.openalex]
+        base_url = "{base_url}/openalex"
+        require_api_key = false
+        [sources.arxiv]
+        base_url = "{base_url}/arxiv/api/query"
+        delay_s = 0.0
+        page_size = 10
+        max_results = 10
+        [sources.epo]
+        auth_url = "{base_url}/epo/3.2/auth/accesstoken"
+        base_url = "{base_url}/epo/3.2/rest-services"
+        applicant_batch = 100
+        [analysis]
+        granularity = "quarter"
+        [scan]
+        report_dir = "{folder / "reports"}"
+        [[scan.imports]]
+        file = "{sample}"
+        kind = "policy"
+        source = "bundestag-sample"
+        language = "de"
+        id_col = "doc_id"
+        title_col = "title"
+        text_col = "text"
+        date_col = "published"
+        url_col = "url"
+        [alerts]
+        file = "{folder / "alerts.jsonl"}"
+        """
+    )
+
+
+@pytest.mark.slow
+def test_scan_command_on_a_scanned_warehouse_prints_its_summary(cli, db_path, tmp_path, replay, sample, scanned,
+                                                                monkeypatch) -> None:  # fmt: skip
+    """`foresight scan --config FILE` as cron runs it: a summary per stage, the report path, alerts on stdout."""
+    import shutil
+
+    shutil.copy(scanned[0], db_path)
+    config = tmp_path / "foresight.toml"
+    config.write_text(_demo_toml(replay.base_url, tmp_path, sample), encoding="utf-8")
+    monkeypatch.setenv("FORESIGHT_EPO_KEY", "demo-key")
+    monkeypatch.setenv("FORESIGHT_EPO_SECRET", "demo-secret")
+    result = cli("scan", "--config", str(config), "--as-of", str(DEMO_AS_OF), "--alerts", "-")
+    assert result.exit_code == 0, result.stderr
+    assert re.search(r"scan run \d+: ok in [\d.]+s", result.stderr)
+    for stage in ("ingest", "analyze", "report", "alerts"):
+        assert re.search(rf"│ {stage}\s+│ ok", result.stderr), result.stderr
+    assert f"report (html): {tmp_path / 'reports'}" in result.stdout
+    assert "alerts: 0 " in result.stdout  # the copied warehouse already holds this scan's snapshot
+    bad = cli("scan", "--config", str(config), "--as-of", "31.12.2023")
+    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.stderr
