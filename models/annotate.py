@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 from models.gazetteer import ActorMention, Gazetteer, PlaceMention, distinct_municipalities
 from models.language import LanguageSettings, detect_language, load_pipeline, split_for_processing
 from models.lead_markets import LeadMarketClassifier, LeadMarketData, LeadMarketScore, load_lead_markets
-from models.terms import Term, TermCollector, split_compound
+from models.terms import MAX_WHITELIST_ZIPF, Term, TermCollector, split_compound, zipf
 
 PROCESSED = "processed"
 SKIPPED = "skipped"
@@ -125,7 +125,11 @@ class Annotator:
         if self._classifier is None:
             self._classifier = LeadMarketClassifier(self.lead_market_data, self.phrase_keys, self.settings.languages)
             for lang in self.settings.languages:
-                self._whitelists[lang] = {" ".join(term.split()) for term in self._classifier.seed_terms(lang)}
+                self._whitelists[lang] = {
+                    " ".join(term.split())
+                    for term in self._classifier.seed_terms(lang)
+                    if " " in term or zipf(term, lang) < MAX_WHITELIST_ZIPF
+                }
         return self._classifier
 
     def phrase_keys(self, phrase: str, lang: str) -> tuple[str, ...]:

@@ -41,6 +41,9 @@ MAX_ADJECTIVE_ZIPF = 5.0
 # The Zipf value treated as "everyday": specificity = (ZIPF_EVERYDAY - zipf) / ZIPF_EVERYDAY.
 ZIPF_EVERYDAY = 6.0
 MAX_TERM_WORDS = 4
+# Seed terms always count as terms, except single words as common as this ("Schule", "Bildung", "Kultur"): they
+# help the lead-market classifier but are no technologies.
+MAX_WHITELIST_ZIPF = 4.4
 PHRASE_FACTOR = 0.75
 
 # Frequent adjectives that wordfreq rates rare in their lemma form (the inflected forms are common).
@@ -90,6 +93,7 @@ _STOP_ADJECTIVES: dict[str, frozenset[str]] = {
             "lieb",
             "geehrt",
             "verehrt",
+            "herzlich",
             "entsprechend",
             "aktuell",
             "stark",
@@ -305,9 +309,9 @@ _PERSON_NOUNS: dict[str, frozenset[str]] = {
             """Präsident Präsidentin Vizepräsident Vizepräsidentin Kollege Kollegin Dame Herr Frau Mann Minister
             Ministerin Bundesminister Bundesministerin Staatssekretär Staatssekretärin Abgeordnete Abgeordneter
             Bürger Bürgerin Bundeskanzler Bundeskanzlerin Kanzler Kanzlerin Vorsitzende Vorsitzender Zuschauer
-            Zuschauerin Mitbürger Mitbürgerin Ministerpräsident Ministerpräsidentin Bürgermeister
-            Bürgermeisterin Oberbürgermeister Oberbürgermeisterin Sprecher Sprecherin Redner Rednerin Fraktion
-            Opposition Koalition Regierung"""
+            Zuschauerin Soldat Soldatin Demokrat Demokratin Geflüchtete Geflüchteter Mitbürger Mitbürgerin
+            Ministerpräsident Ministerpräsidentin Bürgermeister Bürgermeisterin Oberbürgermeister
+            Oberbürgermeisterin Sprecher Sprecherin Redner Rednerin Fraktion Opposition Koalition Regierung"""
         )
     ),
     "en": frozenset(_words("mr mrs ms president minister colleague lady gentleman chairman speaker")),
@@ -750,6 +754,8 @@ class TermCollector:
         self.lang = lang
         self.whitelist = {w.lower() for w in whitelist}
         self.blocklist = blocklist
+        # the most common way a single-noun term was written: "Milliarden" makes "Milliarde" an everyday word
+        self.surface_zipf: dict[str, float] = {}
         self.counts: Counter[str] = Counter()
         self.heads: dict[str, str | None] = {}
         self.words: dict[str, tuple[str, ...]] = {}
@@ -839,6 +845,9 @@ class TermCollector:
         if len(noun_forms) > 2:
             self.add(" ".join(noun_forms[-2:]), head_noun, tuple(w.lower() for w in noun_forms[-2:]))
         self.add(head_noun, self._compound_head(head_noun), (head_noun.lower(),))
+        surface = zipf(nouns[-1].text, self.lang)
+        if surface > self.surface_zipf.get(head_noun, 0.0):
+            self.surface_zipf[head_noun] = surface
 
     def _compound_head(self, noun: str) -> str | None:
         if self.lang != "de":
@@ -892,7 +901,7 @@ class TermCollector:
         if not whitelisted and (head in self._person_nouns or head.rsplit("-", 1)[-1] in self._person_nouns):
             return 0.0
         if single and not whitelisted:
-            general = zipf(text, self.lang)
+            general = max(zipf(text, self.lang), self.surface_zipf.get(text, 0.0))
             if general >= MAX_SINGLE_NOUN_ZIPF:
                 return 0.0
             # "Modernisierung", "Verständigung": common abstract nouns name processes, not technologies
