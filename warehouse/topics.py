@@ -55,17 +55,31 @@ def documents_without_embedding(
     return [str(r[0]) for r in rows]
 
 
+# DuckDB answers `doc_id in (?, ?, ...)` with up to 2,048 constants from an index on doc_id; a join with a registered
+# id table instead reads the whole column (every text, every vector) however few ids are asked for: at 1,000,000
+# documents gigabytes and seconds per call (docs/performance.md).
+_KEY_BATCH = 2_000
+
+
+def _key_batches(doc_ids: Sequence[str]) -> list[list[str]]:
+    """The distinct ids, sorted, in batches an index lookup answers (so rows come back in doc_id order)."""
+    ids = sorted(set(doc_ids))
+    return [ids[start : start + _KEY_BATCH] for start in range(0, len(ids), _KEY_BATCH)]
+
+
+def _placeholders(batch: Sequence[str]) -> str:
+    return ", ".join("?" * len(batch))
+
+
 def document_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> list[tuple[str, str | None, str | None]]:
     """``(doc_id, title, text)`` of the given documents, in doc_id order."""
-    if not doc_ids:
-        return []
-    con.register("_wanted_docs", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
-    try:
-        rows = con.execute(
-            "select d.doc_id, d.title, d.text from documents d join _wanted_docs w using (doc_id) order by d.doc_id"
+    rows = [
+        row
+        for batch in _key_batches(doc_ids)
+        for row in con.execute(
+            f"select doc_id, title, text from documents where doc_id in ({_placeholders(batch)}) order by doc_id", batch
         ).fetchall()
-    finally:
-        con.unregister("_wanted_docs")
+    ]
     return [(str(r[0]), r[1], r[2]) for r in rows]
 
 
@@ -99,17 +113,17 @@ def write_embeddings(
 
 def load_embeddings(con: duckdb.DuckDBPyConnection, space: str, doc_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Vectors of `doc_ids` (those that have one), in doc_id order, as one float32 matrix."""
-    con.register("_wanted_docs", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
-    try:
-        table = con.sql(
-            """
-            select e.doc_id, e.vector from embeddings e join _wanted_docs w using (doc_id)
-            where e.backend = ? order by e.doc_id
-            """,
-            params=[space],
+    tables = [
+        con.execute(
+            f"select doc_id, vector from embeddings where doc_id in ({_placeholders(batch)}) and backend = ? "
+            "order by doc_id",
+            [*batch, space],
         ).to_arrow_table()
-    finally:
-        con.unregister("_wanted_docs")
+        for batch in _key_batches(doc_ids)
+    ]
+    if not tables:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    table = pa.concat_tables(tables)
     ids = [str(v) for v in table.column("doc_id").to_pylist()]
     if not ids:
         return [], np.zeros((0, 0), dtype=np.float32)
