@@ -422,6 +422,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
     parser.add_argument("--refit-at", type=int, nargs="*", default=[], help="Sizes at which to also time a refit scan.")
     parser.add_argument("--keep", action="store_true", help="Keep the grown warehouses (several GB).")
+    parser.add_argument("--reuse-base", action="store_true", help="Reuse phase A's base.duckdb in --work.")
     parser.add_argument("--child-scan", nargs=3, metavar=("DB", "CONFIG", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_scan:
@@ -433,8 +434,12 @@ def main() -> None:
     results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     exports = prepare_exports(args.work, args.base_speeches, args.base_patents, args.new, args.new_speech_share)
     base_config = load_config(scan_config(args.work, exports, None))
-    print("phase A: base", flush=True)
-    results["base"] = build_base(args.work, exports, base_config)
+    if args.reuse_base and (args.work / "base.duckdb").exists():
+        # the exports are chosen deterministically, so the base of an earlier run in --work is the same
+        results["base"] = {"db": str(args.work / "base.duckdb"), "reused": True}
+    else:
+        print("phase A: base", flush=True)
+        results["base"] = build_base(args.work, exports, base_config)
     print(json.dumps(results["base"]), flush=True)
     no_refit = scan_config(args.work, exports, 1_000_000.0)  # steady state: no TF-IDF refit this week
     default = scan_config(args.work, exports, None)
