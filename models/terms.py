@@ -388,6 +388,8 @@ def split_compound(word: str, lang: str = "de") -> tuple[str, str] | None:
         return None
     freqs = _frequencies(lang)
     lower = word.lower()
+    if lower.endswith("in") and freqs.get(_key(lower[:-2]), 0.0) >= 1e-6:
+        return None  # "Verbraucherin" is the feminine of "Verbraucher", not "Verbrauch" + "Erin"
     best: tuple[float, int] | None = None
     for start in range(3, len(lower) - 3):
         head = lower[start:]

@@ -49,6 +49,7 @@ def test_german_compounds_are_kept_whole_and_linked_to_their_head() -> None:
     assert split_compound("Wasserstoff-Lkw") == ("Wasserstoff", "Lkw")
     assert split_compound("Wasserstoff") is None  # lexicalised: common on its own
     assert split_compound("Verantwortung") is None
+    assert split_compound("Verbraucherin") is None  # feminine of "Verbraucher", not "Verbrauch" + "Erin"
 
 
 def test_everyday_words_never_count_as_terms() -> None:
