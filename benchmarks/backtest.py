@@ -120,8 +120,9 @@ def topic_truth_share(con: Any, fit_run: int, condition: str) -> dict[int, tuple
 
 
 def best_match(ranking: list[dict[str, Any]], shares: dict[int, tuple[float, int]], threshold: float) -> dict:
-    """The best-ranked topic whose truth share reaches the threshold (or the topic with the highest share), and the
-    purest topic (highest share among topics of at least 10 documents), which is the one to follow for "fading"."""
+    """The best-ranked topic whose truth share reaches the threshold (or the purest topic), plus the purest topic
+    (highest share among topics of at least 10 documents) and the main topic (the most matching documents), which
+    is the one to follow for "fading"."""
     if not shares:
         return {"rank": None}
     sized = [t for t in shares if shares[t][1] >= 10] or list(shares)
@@ -129,12 +130,16 @@ def best_match(ranking: list[dict[str, Any]], shares: dict[int, tuple[float, int
     pure = next(r for r in ranking if r["topic_id"] == pure_id)
     purest = {k: pure[k] for k in ("rank", "topic_id", "label", "class", "trend", "burst", "series")}
     purest.update(truth_share=round(shares[pure_id][0], 2), size=shares[pure_id][1])
+    main_id = max(shares, key=lambda t: (shares[t][0] * shares[t][1], t))  # holds the most matching documents
+    main_row = next(r for r in ranking if r["topic_id"] == main_id)
+    main = {k: main_row[k] for k in ("rank", "topic_id", "label", "class", "trend", "burst", "series")}
+    main.update(truth_share=round(shares[main_id][0], 2), size=shares[main_id][1])
     matching = [r for r in ranking if shares.get(r["topic_id"], (0.0, 0))[0] >= threshold]
     if matching:
         best = matching[0]
         return {**best, "truth_share": round(shares[best["topic_id"]][0], 2), "size": shares[best["topic_id"]][1],
-                "matching_topics": len(matching), "purest": purest}  # fmt: skip
-    return {**purest, "matching_topics": 0, "purest": purest,
+                "matching_topics": len(matching), "purest": purest, "main": main}  # fmt: skip
+    return {**purest, "matching_topics": 0, "purest": purest, "main": main,
             "note": f"no topic reaches truth share {threshold}; the purest topic is shown"}  # fmt: skip
 
 
