@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from models.annotate import Annotation, annotator_for
 from pipeline.app import app, console, err_console, fail, open_writer, state
-from pipeline.language_step import language_settings, run_language_step, summary_line
+
+if TYPE_CHECKING:
+    from models.annotate import Annotation
+
+# spaCy, HanTa and scikit-learn load inside the commands: `foresight sql` must not pay for them.
 
 ANNOTATE_FORMATS = ("table", "json")
 
@@ -50,6 +53,9 @@ def annotate(
     if text is None and title is None:
         fail("nothing to annotate: give a TEXT argument, --file FILE or --title")
     try:
+        from models.annotate import annotator_for
+        from pipeline.language_step import language_settings
+
         annotator = annotator_for(language_settings(state(ctx).config))
     except ValueError as exc:
         fail(str(exc))
@@ -96,6 +102,8 @@ def analyze_language(
     ] = None,
 ) -> None:
     """Run only the language step over documents not yet processed (`foresight analyze` also runs it first)."""
+    from pipeline.language_step import language_settings, run_language_step, summary_line
+
     app_state = state(ctx)
     config = app_state.config
     try:
