@@ -10,7 +10,8 @@ Names that are also ordinary words or surnames follow the rules of ruhr.md §3.1
   "Alpen" additionally needs a Niederrhein / Kreis Wesel context in the text.
 * "Wetter" (weather) counts only as "Wetter (Ruhr)" / "Wetter an der Ruhr" / "Stadt Wetter".
 * "Hamm", "Hagen", "Herne", "Marl", "Werne", "Selm" do not count right after a capitalised word that is not a place
-  noun ("Nina Hagen"); "Hamm (Sieg)", "Hamburg-Hamm", "Köln-Mülheim", "Hagen a.T.W." never count.
+  noun ("Nina Hagen") or right before a capitalised word ("Hagen Reinhold"), unless a place preposition comes
+  first ("in Hagen"); "Hamm (Sieg)", "Hamburg-Hamm", "Köln-Mülheim", "Hagen a.T.W." never count.
 * "Rhein-Ruhr" and its variants are broader than the RVR area and never count as Ruhr.
 """
 
@@ -24,6 +25,7 @@ from importlib import resources
 from typing import Any
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'„“»«(]*$")
+_NAME_FOLLOWS = re.compile(r" [A-ZÄÖÜ][a-zäöüß]+\b")
 _PREVIOUS_WORD = re.compile(r"([^\W\d_][\w.-]*)[\s(\"'„“»«]*$")
 
 
@@ -210,8 +212,13 @@ class Gazetteer:
             district_follows = bool(re.match(r"-[A-ZÄÖÜ]", after))
             return place_context or district_follows
         if m.ambiguity == "surname":
-            # "Nina Hagen", "Rolf Werne": a capitalised word right before that is no place noun marks a surname
-            return at_sentence_start or place_context or not previous_word[:1].isupper()
+            if place_context:
+                return True
+            # "Nina Hagen": a capitalised word right before that is no place noun marks a surname;
+            # "Hagen Reinhold": a capitalised word right after marks a first name
+            if _NAME_FOLLOWS.match(after):
+                return False
+            return at_sentence_start or not previous_word[:1].isupper()
         return True
 
     # -- actors -----------------------------------------------------------------------------------------------

@@ -57,6 +57,12 @@ def test_worked_examples_from_the_issue() -> None:
         ("Die Stadtwerke in Hamm bauen einen Speicher.", ["Hamm"]),
         ("Köln-Mülheim liegt am Rhein, Mülheim an der Ruhr an der Ruhr.", ["Mülheim an der Ruhr"]),
         ("Nina Hagen singt heute Abend.", []),
+        # real contexts from Bundestag speeches of 2023
+        ("Wir haben die Mehrwertsteuer für Essen in Gaststätten von 19 auf 7 Prozent gesenkt.", []),
+        ("Ja, es geht auch um Essen und Ernährung; denn das ist wichtig.", []),
+        ("Mit Hagen Reinhold verlässt uns ein geschätzter Kollege.", []),
+        ("Auch in meiner Heimatstadt, in Hagen, treibt das Thema Geothermie die Menschen um.", ["Hagen"]),
+        ("Wir finden sie in Duisburg, in Essen, in Neukölln.", ["Duisburg", "Essen"]),
         ("Die FernUniversität in Hagen wächst.", ["Hagen"]),
         ("Sie kamen nach Kamen, die Schwerte lagen in Schwerte.", ["Kamen", "Schwerte"]),
         ("Das Zentrum in Wattenscheid und der Phoenix-See in Dortmund-Hörde.", ["Bochum", "Dortmund"]),
