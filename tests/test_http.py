@@ -211,6 +211,7 @@ def test_secrets_never_appear_in_errors_or_logs(server: HTTPServer, caplog: pyte
     secret = "sk-very-secret-4711"
     server.expect_request("/api").respond_with_data(f"bad key {secret}", status=403)
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # `foresight ingest` quietens httpx; another test may have run it
     with HttpClient(FAST) as client:
         client.register_secret(secret)
         with pytest.raises(HttpStatusError) as caught:
