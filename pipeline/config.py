@@ -70,14 +70,15 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
             f"{chosen} holds an API key or secret but can be read by other users; "
             f"run `chmod 600 {chosen}` or move the secret into an environment variable"
         )
-    return Config(data=_merge(data, user), path=chosen)
+    return Config(data=merge_settings(data, user), path=chosen)
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def merge_settings(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `override` laid over it, table by table: how a user's file overrides the defaults."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = merge_settings(merged[key], value)
         else:
             merged[key] = value
     return merged

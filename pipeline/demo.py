@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config, default_config_text
+from pipeline.config import Config, default_config_text, merge_settings
 from pipeline.progress import Progress
 from pipeline.scan import ScanResult, run_scan
 from warehouse import Warehouse, WarehouseError
@@ -225,17 +225,7 @@ def demo_config(base_url: str, out: Path, sample: Path | None = None) -> Config:
         },
         "alerts": {"file": str(out / "alerts.jsonl")},
     }
-    return Config(data=_merge(data, overrides), path=None)
-
-
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict) and value:
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return Config(data=merge_settings(data, overrides), path=None)
 
 
 @dataclass

@@ -22,6 +22,8 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from pipeline.config import merge_settings
+
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
 OPENALEX_KEY = "oa-key-REPLAY-5f3c9e"
@@ -194,15 +196,8 @@ def replay_settings(server: HTTPServer, *, feeds: bool = True) -> dict[str, Any]
     }
 
 
-def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `override` laid over it, table by table (as foresight merges a user's file)."""
-    result = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = value
-    return result
+# `base` with `override` laid over it, table by table: exactly as foresight merges a user's file.
+merged = merge_settings
 
 
 def write_config(path: Path, settings: dict[str, Any]) -> Path:
