@@ -50,6 +50,10 @@ class TopicConfig:
     centre: bool = True  # subtract the window mean before reduction (helps transformer embeddings)
     outlier_min_similarity: float = 0.35  # outliers this close (cosine) to a topic centroid join it
     seed: int = 42
+    # Seed words (the lead markets' seed terms): their c-TF-IDF weight is multiplied, so a topic about a lead-market
+    # technology is described by that technology's words. They shape topic words and labels, not the clustering.
+    seed_words: tuple[str, ...] = ()
+    seed_multiplier: float = 2.0
 
     def __post_init__(self) -> None:
         if self.reduction not in REDUCTIONS:
@@ -95,10 +99,15 @@ def terms_document(terms: Sequence[tuple[str, int]], max_repeat: int = 5) -> str
     """
     tokens = []
     for term, count in terms:
-        token = TERM_JOINER.join(term.lower().split())
+        token = term_token(term)
         if token:
             tokens.extend([token] * max(1, min(int(count or 1), max_repeat)))
     return " ".join(tokens)
+
+
+def term_token(term: str) -> str:
+    """The one token the word-count step sees for a term: "grüner Wasserstoff" -> ``grüner_wasserstoff``."""
+    return TERM_JOINER.join(term.lower().split())
 
 
 class TermAnalyzer:
@@ -222,7 +231,11 @@ def fit_topics(
         umap_model=_reducer(config, len(ids)),
         hdbscan_model=_clusterer(config, len(ids)),
         vectorizer_model=vectorizer,
-        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        ctfidf_model=ClassTfidfTransformer(
+            reduce_frequent_words=True,
+            seed_words=sorted({term_token(w) for w in config.seed_words} - {""}) or None,
+            seed_multiplier=config.seed_multiplier,
+        ),
         top_n_words=config.top_n_words,
         min_topic_size=smallest_topic(config, len(ids)),
         calculate_probabilities=False,

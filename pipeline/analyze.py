@@ -108,8 +108,13 @@ class AnalyzeSettings:
         topics = config.section("topics")
         analysis = config.section("analysis")
         topic_fields = {f for f in TopicConfig.__dataclass_fields__}
+        chosen = {k: v for k, v in topics.items() if k in topic_fields}
+        if topics.get("lead_market_seeds", True) and "seed_words" not in chosen:
+            chosen["seed_words"] = lead_market_seed_words()
+        elif "seed_words" in chosen:
+            chosen["seed_words"] = tuple(chosen["seed_words"])
         try:
-            topic = TopicConfig(**{k: v for k, v in topics.items() if k in topic_fields})
+            topic = TopicConfig(**chosen)
         except (TopicError, TypeError) as exc:
             raise AnalyzeError(f"[topics] in the configuration: {exc}") from None
         window = {**DEFAULT_WINDOW, **{k: int(v) for k, v in dict(analysis.get("window", {})).items()}}
@@ -265,6 +270,15 @@ def _embed(
             counts["embedded"] += store.write_embeddings(con, space, [doc_id for doc_id, _, _ in batch], vectors, run)
             step.advance(len(batch))
     return counts
+
+
+def lead_market_seed_words() -> tuple[str, ...]:
+    """Every seed term of the nine lead markets and the cross-cutting technologies, German and English."""
+    from models.lead_markets import load_lead_markets
+
+    data = load_lead_markets()
+    groups = [m.seeds for m in data.markets] + [c.seeds for c in data.cross_cutting]
+    return tuple(sorted({term for seeds in groups for terms in seeds.values() for term in terms}))
 
 
 def _fit_key(

@@ -145,3 +145,15 @@ def test_smallest_topic_has_a_floor_and_grows_with_the_window() -> None:
     assert smallest_topic(config, 3_000) == 5
     assert smallest_topic(config, 12_345) == 13
     assert smallest_topic(config, 50_000) == 50
+
+
+def test_lead_market_seed_words_lift_their_terms_in_topic_words_without_changing_the_clusters() -> None:
+    ids, texts, groups = synthetic_corpus()
+    vectors = embed(texts)
+    plain = fit_topics(ids, texts, vectors, FAST)
+    hydrogen_plain = next(t for t in plain.topics if "wasserstoff" in t.top_terms)
+    seed = hydrogen_plain.top_terms[-1]  # the hydrogen topic's weakest top word
+    seeded = fit_topics(ids, texts, vectors, TopicConfig(**{**FAST.__dict__, "seed_words": (seed.title(),)}))
+    hydrogen_seeded = next(t for t in seeded.topics if "wasserstoff" in t.top_terms)
+    assert hydrogen_seeded.top_terms.index(seed) < hydrogen_plain.top_terms.index(seed)
+    assert [list(t.members) for t in seeded.topics] == [list(t.members) for t in plain.topics]
