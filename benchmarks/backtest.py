@@ -33,6 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.corpora import speech_document  # noqa: E402
 from pipeline.analyze import AnalyzeSettings, run_analyze  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from sources.document import Document  # noqa: E402
@@ -68,18 +69,7 @@ def bundestag_documents(path: Path, sample: int, min_chars: int, seed: int) -> l
     frame = frame[frame.n_chars >= min_chars]
     if sample and len(frame) > sample:
         frame = frame.sample(n=sample, random_state=seed)
-    return [
-        Document(
-            doc_id=f"bundestag:{row.wp}:{row.speech_id}",
-            kind="policy",
-            source="bundestag",
-            title=f"{row.speaker} ({row.party})",
-            text=str(row.text),
-            published=date.fromisoformat(str(row.date_est)),
-            language="de",
-        )
-        for row in frame.itertuples()
-    ]
+    return [speech_document(row) for row in frame.itertuples()]
 
 
 def load(wh: Warehouse, documents: list[Document]) -> None:

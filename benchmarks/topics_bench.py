@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -44,27 +44,16 @@ def peak_mib() -> float:
 
 
 def run_ours(n: int, seed: int, folder: Path) -> dict:
+    from benchmarks.corpora import speech_document
     from pipeline.analyze import AnalyzeSettings, run_analyze
     from pipeline.config import load_config
-    from sources.document import Document
     from warehouse import topics as store
     from warehouse.db import Warehouse
     from warehouse.documents import upsert_documents
     from warehouse.runs import finish_run, start_run
 
     frame = sample(n, seed)
-    documents = [
-        Document(
-            doc_id=f"bundestag:{r.wp}:{r.speech_id}",
-            kind="policy",
-            source="bundestag",
-            title=f"{r.speaker} ({r.party})",
-            text=str(r.text),
-            published=date.fromisoformat(r.date_est),
-            language="de",
-        )
-        for r in frame.itertuples()
-    ]
+    documents = [speech_document(r) for r in frame.itertuples()]
     as_of = max(d.published for d in documents if d.published)
     config = load_config(None)
     settings = AnalyzeSettings.from_config(config)
@@ -110,12 +99,13 @@ def run_ours(n: int, seed: int, folder: Path) -> dict:
 def run_plain(n: int, seed: int, folder: Path) -> dict:
     from bertopic import BERTopic
 
+    from benchmarks.corpora import speech_doc_id
     from models.embeddings import document_text
 
     frame = sample(n, seed)
     ids = json.loads((folder / "ids.json").read_text())
     vectors = np.load(folder / "vectors.npy")
-    by_id = {f"bundestag:{r.wp}:{r.speech_id}": r for r in frame.itertuples()}
+    by_id = {speech_doc_id(r.wp, r.speech_id): r for r in frame.itertuples()}
     docs = [document_text(f"{by_id[i].speaker} ({by_id[i].party})", str(by_id[i].text)) for i in ids]
     stamps = [datetime.fromisoformat(by_id[i].date_est) for i in ids]
     quarters = len({(s.year, (s.month - 1) // 3) for s in stamps})
