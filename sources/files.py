@@ -155,11 +155,11 @@ class FileImport:
     # -- rows ---------------------------------------------------------------------------------
 
     def _document(self, row: Mapping[str, Any], columns: dict[str, str | None], location: str) -> Document:
-        raw_id = _clean(row.get(columns["id"])) if columns["id"] else None
+        raw_id = _cell(row, columns, "id")
         if raw_id is None:
             raise ValueError(f"no id in column {columns['id']!r}; row skipped")
-        title = _text_or_none(row.get(columns["title"])) if columns["title"] else None
-        text = _text_or_none(row.get(columns["text"])) if columns["text"] else None
+        title = _cell(row, columns, "title")
+        text = _cell(row, columns, "text")
         extra: dict[str, Any] = {}
         published = None
         if columns["date"]:
@@ -181,14 +181,14 @@ class FileImport:
             if key in self.mapping.split and isinstance(value, str):
                 value = [part.strip() for part in value.split(self.mapping.separator) if part.strip()]
             extra[str(key)] = value
-        language = _text_or_none(row.get(columns["language"])) if columns["language"] else None
+        language = _cell(row, columns, "language")
         return Document(
             doc_id=f"{self.source}:{raw_id}",
             kind=self.kind,
             source=self.source,
             title=title,
             text=text,
-            url=_text_or_none(row.get(columns["url"])) if columns["url"] else None,
+            url=_cell(row, columns, "url"),
             published=published,
             language=(language or self.language),
             extra=extra,
@@ -321,6 +321,12 @@ def detect_format(path: Path) -> str:
     raise FileImportError(f"{path}: cannot tell the format from the name; use --format csv|jsonl|parquet")
 
 
+def _cell(row: Mapping[str, Any], columns: Mapping[str, str | None], name: str) -> str | None:
+    """The cleaned text of the column mapped to field `name`, or None when no column is mapped or it is empty."""
+    column = columns[name]
+    return _clean(row.get(column)) if column else None
+
+
 def _clean(value: Any) -> str | None:
     if value is None:
         return None
@@ -328,10 +334,6 @@ def _clean(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _text_or_none(value: Any) -> str | None:
-    return _clean(value)
 
 
 def _jsonable(value: Any) -> Any:
