@@ -74,7 +74,7 @@ def bundestag_documents(path: Path, sample: int, min_chars: int, seed: int) -> l
 
 def load(wh: Warehouse, documents: list[Document]) -> None:
     run = start_run(wh.con, "import", source="backtest")
-    counts = upsert_documents(wh.con, documents, run)
+    counts = upsert_documents(wh, documents, run)
     finish_run(wh.con, run, "ok", {"inserted": counts.inserted})
 
 

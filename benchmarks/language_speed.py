@@ -92,7 +92,7 @@ def run_one(lang: str, docs_limit: int, year: str, processes: int, queue: Any) -
         config_path = Path(folder) / "bench.toml"
         config_path.write_text(f"[language]\nprocesses = {processes}\n", encoding="utf-8")
         with Warehouse.open_writer(db) as wh:
-            upsert_documents(wh.con, docs, start_run(wh.con, "import"))
+            upsert_documents(wh, docs, start_run(wh.con, "import"))
         del docs
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cpu_before = _cpu_seconds()

@@ -53,7 +53,7 @@ def main() -> None:
         ).fetchone()
         if not have or not have[0]:
             docs = german_documents(BUNDESTAG, str(args.year), 10**9)
-            upsert_documents(wh.con, docs, start_run(wh.con, "import", source="bundestag"))
+            upsert_documents(wh, docs, start_run(wh.con, "import", source="bundestag"))
             print(f"imported {len(docs):,} speeches of {args.year}", file=sys.stderr)
         config_path = args.db.with_suffix(".toml")
         config_path.write_text(f"[language]\nprocesses = {args.processes}\n", encoding="utf-8")

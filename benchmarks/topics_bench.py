@@ -61,7 +61,7 @@ def run_ours(n: int, seed: int, folder: Path) -> dict:
     with Warehouse.open_writer(folder / "bench.duckdb") as wh:
         started = time.perf_counter()
         run = start_run(wh.con, "import", source="bench")
-        upsert_documents(wh.con, documents, run)
+        upsert_documents(wh, documents, run)
         finish_run(wh.con, run, "ok")
         import_seconds = time.perf_counter() - started
         first = run_analyze(wh, config, granularity="quarter", as_of=as_of, settings=settings)
@@ -74,7 +74,7 @@ def run_ours(n: int, seed: int, folder: Path) -> dict:
         started = time.perf_counter()
         second = run_analyze(wh, config, granularity="quarter", as_of=as_of, settings=settings)
         rerun_seconds = time.perf_counter() - started
-        ids, vectors = store.load_embeddings(wh.con, first.space, [d.doc_id for d in documents])
+        ids, vectors = store.load_embeddings(wh, first.space, [d.doc_id for d in documents])
     np.save(folder / "vectors.npy", vectors)
     (folder / "ids.json").write_text(json.dumps(ids))
     topics = stage_counts["topics"]

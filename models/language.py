@@ -22,7 +22,6 @@ import gzip
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -34,9 +33,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, is_package
 
+from models.settings import SUPPORTED_LANGUAGES, LanguageSettings
+
 log = logging.getLogger(__name__)
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
 HANTA_MODELS: dict[str, str] = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
 # Languages langid may answer with. A wider set than we process, so a French text is recognised as French and
 # skipped with that reason instead of being forced into German or English.
@@ -306,43 +306,6 @@ def hanta_lexicon(lang: str) -> dict[tuple[str, bool], tuple[str, str]]:
 @Language.factory("hanta_tagger", default_config={"lang": "de", "model": "morphmodel_ger.pgz"})
 def make_hanta_tagger(nlp: Language, name: str, lang: str, model: str) -> HantaTagger:
     return HantaTagger(nlp, name, lang, model)
-
-
-@dataclass(frozen=True)
-class LanguageSettings:
-    """The `[language]` configuration section, with the defaults foresight runs with offline.
-
-    `trained` names a trained spaCy pipeline per language; it is used when installed (`spacy.util.is_package`),
-    otherwise the blank+HanTa pipeline is. `languages` are the languages processed; others are skipped with a
-    reason. `max_chunk_chars` bounds memory on very long texts: they are processed in pieces of that size.
-    """
-
-    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
-    trained: Mapping[str, str] = field(default_factory=dict)
-    max_chunk_chars: int = 100_000
-    min_words: int = 3
-    detect_chars: int = 5_000
-
-    @classmethod
-    def from_mapping(cls, section: Mapping[str, Any] | None) -> LanguageSettings:
-        section = dict(section or {})
-        languages = tuple(section.get("languages", SUPPORTED_LANGUAGES))
-        unknown = [lang for lang in languages if lang not in SUPPORTED_LANGUAGES]
-        if unknown:
-            raise ValueError(
-                f"[language] languages: {', '.join(unknown)} not supported; foresight analyses "
-                f"{', '.join(SUPPORTED_LANGUAGES)}"
-            )
-        trained = section.get("trained", {}) or {}
-        if not isinstance(trained, Mapping):
-            raise ValueError('[language] trained must be a table such as {de = "de_core_news_lg"}')
-        return cls(
-            languages=languages,
-            trained={str(k): str(v) for k, v in trained.items() if v},
-            max_chunk_chars=int(section.get("max_chunk_chars", 100_000)),
-            min_words=int(section.get("min_words", 3)),
-            detect_chars=int(section.get("detect_chars", 5_000)),
-        )
 
 
 def blank_pipeline(lang: str) -> Language:

@@ -22,46 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.embeddings import centre_vectors, normalise_rows, stop_words
+from models.settings import TopicConfig, TopicError
 
-REDUCTIONS = ("umap", "pca", "none")
-CLUSTERINGS = ("hdbscan", "kmeans")
 _TOKEN_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 TERM_JOINER = "_"  # joins the words of a multi-word term into one token for the word-count step
-
-
-class TopicError(Exception):
-    """Topics cannot be fitted from this input (too few documents, bad configuration)."""
-
-
-@dataclass(frozen=True)
-class TopicConfig:
-    """How a window is clustered. Defaults were chosen on the backtests (docs/topics.md)."""
-
-    min_topic_size: int = 5  # smallest cluster HDBSCAN keeps (documents); small, because emerging topics are small
-    min_topic_share: float = 0.001  # ... but at least this share of the window (0.1 %: 50 of 50,000 documents)
-    reduction: str = "umap"  # umap | pca | none
-    n_components: int = 5  # dimensions after reduction
-    n_neighbors: int = 15  # UMAP neighbourhood
-    clustering: str = "hdbscan"  # hdbscan | kmeans
-    n_clusters: int = 0  # kmeans only; 0 = about one cluster per 4 * min_topic_size documents
-    top_n_words: int = 10
-    max_words: int = 50_000  # vocabulary of the c-TF-IDF step (most frequent words over the topics)
-    centre: bool = True  # subtract the window mean before reduction (helps transformer embeddings)
-    outlier_min_similarity: float = 0.35  # outliers this close (cosine) to a topic centroid join it
-    seed: int = 42
-    # Seed words (the lead markets' seed terms): their c-TF-IDF weight is multiplied, so a topic about a lead-market
-    # technology is described by that technology's words. They shape topic words and labels, not the clustering.
-    seed_words: tuple[str, ...] = ()
-    seed_multiplier: float = 2.0
-
-    def __post_init__(self) -> None:
-        if self.reduction not in REDUCTIONS:
-            raise TopicError(f"unknown reduction {self.reduction!r}; use one of {', '.join(REDUCTIONS)}")
-        if self.clustering not in CLUSTERINGS:
-            raise TopicError(f"unknown clustering {self.clustering!r}; use one of {', '.join(CLUSTERINGS)}")
-        if self.min_topic_size < 2:
-            raise TopicError("min_topic_size must be at least 2")
 
 
 @dataclass
@@ -83,7 +48,7 @@ class TopicFit:
 
     doc_ids: list[str]
     assignments: np.ndarray
-    probabilities: np.ndarray  # cosine of each document to its topic centroid (0 for outliers)
+    similarities: np.ndarray  # cosine of each document to its topic centroid (0 for outliers)
     topics: list[FitTopic] = field(default_factory=list)
 
     def topic(self, fit_topic: int) -> FitTopic:
@@ -243,11 +208,11 @@ def fit_topics(
     )
     assignments = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
     topics = _describe_topics(model, ids, raw, assignments, config)
-    assignments, probabilities = _assign_outliers(raw, assignments, topics, config.outlier_min_similarity)
+    assignments, similarities = _assign_outliers(raw, assignments, topics, config.outlier_min_similarity)
     for topic in topics:
         topic.members = np.flatnonzero(assignments == topic.fit_topic)
         topic.centroid = normalise_rows(raw[topic.members].mean(axis=0, keepdims=True))[0]
-    return TopicFit(doc_ids=ids, assignments=assignments, probabilities=probabilities, topics=topics)
+    return TopicFit(doc_ids=ids, assignments=assignments, similarities=similarities, topics=topics)
 
 
 def _describe_topics(
@@ -280,9 +245,9 @@ def _assign_outliers(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Give an outlier the topic whose centroid is nearest if the cosine reaches `min_similarity`."""
     assignments = assignments.copy()
-    probabilities = np.zeros(len(assignments), dtype=np.float64)
+    similarities = np.zeros(len(assignments), dtype=np.float64)
     if not topics:
-        return assignments, probabilities
+        return assignments, similarities
     centroids = np.vstack([t.centroid for t in topics])
     numbers = np.array([t.fit_topic for t in topics])
     similarity = raw @ centroids.T
@@ -293,8 +258,8 @@ def _assign_outliers(
     index_of = {n: i for i, n in enumerate(numbers.tolist())}
     for row, topic in enumerate(assignments.tolist()):
         if topic != -1:
-            probabilities[row] = float(np.clip(similarity[row, index_of[topic]], 0.0, 1.0))
-    return assignments, probabilities
+            similarities[row] = float(np.clip(similarity[row, index_of[topic]], 0.0, 1.0))
+    return assignments, similarities
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Alerts: the new weak signals and the topics turned strong since the last scan, as JSON lines.
 
 Why snapshots: the analyst views show the *current* state of every topic; "new since last week"
-needs what the last scan saw. Each scan writes its view of `v_emerging_topics` into
-`scan_signal_snapshots` (migration 005) once it has scored, and a change is a difference between the
-current view and the snapshot of the scan before the one that produced the current scores. The same
+needs what the last scan saw. Each scan writes the latest scores (`warehouse.signals.latest_scores` for the
+configured granularity) into `scan_signal_snapshots` (migration 005) once it has scored, and a change is a difference
+between the current scores and the snapshot of the scan before the one that produced them. The same
 comparison feeds the report's week summary, so the alert file and the report never disagree.
 
 One alert is one JSON object per line (``{"alert": "new_weak_signal", "topic_id": ..., ...}``) so a
@@ -18,18 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import duckdb
-
 from pipeline.output import to_jsonable
+from warehouse.db import Warehouse
+from warehouse.signals import (
+    ScoresRun,
+    emerging_topics,
+    latest_snapshot_before,
+    save_snapshot,
+    snapshot_classes,
+)
 
 ALERT_KINDS = ("new_weak_signal", "turned_strong")
-
-# The current scores, one row per topic; the analyst view is the contract, not the tables behind it.
-CURRENT_SQL = """
-select cast(topic_id as varchar) as topic_id, label, top_terms, score, signal_class, trend, growth,
-       first_seen, lead_markets, as_of, granularity, run_id
-from v_emerging_topics
-"""
 
 
 @dataclass
@@ -42,52 +41,31 @@ class SignalChanges:
     turned_strong: list[dict[str, Any]] = field(default_factory=list)
 
 
-def current_signals(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    cursor = con.execute(CURRENT_SQL)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+def current_signals(warehouse: Warehouse, scores: ScoresRun) -> list[dict[str, Any]]:
+    """The topics of the current scores, one row per topic, with the id as text (as snapshots keep it)."""
+    return [{**row, "topic_id": str(row["topic_id"])} for row in emerging_topics(warehouse, scores)]
 
 
-def baseline_scan(con: duckdb.DuckDBPyConnection, before_run_id: int | None = None) -> int | None:
+def baseline_scan(warehouse: Warehouse, scores: ScoresRun, before_run_id: int | None = None) -> int | None:
     """The snapshot to compare the current scores with.
 
-    With `before_run_id` (a scan's alerts): the newest snapshot of an earlier scan, so a scan that
-    changed nothing alerts nothing. Without (the report): the newest snapshot taken before the run
-    that produced the current scores (``v_emerging_topics.run_id`` followed up to its root scan or
-    stand-alone `analyze`), so the report written inside a scan and one written later with
-    `foresight report` describe the same week.
+    With `before_run_id` (a scan's alerts): the newest snapshot of an earlier scan, so a scan that changed nothing
+    alerts nothing. Without (the report): the newest snapshot taken before the run that produced the scores (the
+    scores' emergence run followed up to its root scan or stand-alone `analyze`), so the report written inside a
+    scan and one written later with `foresight report` describe the same week.
     """
     if before_run_id is not None:
-        row = con.execute(
-            "select max(scan_run_id) from scan_signal_snapshots where scan_run_id < ?", [before_run_id]
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else None
-    row = con.execute(
-        """
-        with recursive up(run_id, parent_run_id) as (
-            select run_id, parent_run_id from runs where run_id = (select max(run_id) from v_emerging_topics)
-            union all
-            select r.run_id, r.parent_run_id from runs r join up on r.run_id = up.parent_run_id
-        )
-        select max(s.scan_run_id) from scan_signal_snapshots s
-        where s.scan_run_id < coalesce((select min(run_id) from up), 9223372036854775807)
-        """
-    ).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
+        return latest_snapshot_before(warehouse, before_run_id)
+    root = warehouse.runs.root_of(scores.run_id)
+    return latest_snapshot_before(warehouse, root[0] if root else scores.run_id)
 
 
-def signal_changes(con: duckdb.DuckDBPyConnection, before_run_id: int | None = None) -> SignalChanges:
+def signal_changes(warehouse: Warehouse, scores: ScoresRun, before_run_id: int | None = None) -> SignalChanges:
     """New topics, new weak signals and topics turned strong against the baseline snapshot."""
-    baseline = baseline_scan(con, before_run_id)
-    previous: dict[str, str | None] = {}
-    if baseline is not None:
-        previous = dict(
-            con.execute(
-                "select topic_id, signal_class from scan_signal_snapshots where scan_run_id = ?", [baseline]
-            ).fetchall()
-        )
+    baseline = baseline_scan(warehouse, scores, before_run_id)
+    previous = snapshot_classes(warehouse, baseline) if baseline is not None else {}
     changes = SignalChanges(baseline)
-    for topic in current_signals(con):
+    for topic in current_signals(warehouse, scores):
         before = previous.get(topic["topic_id"])
         known = topic["topic_id"] in previous
         topic = {**topic, "previous_class": before}
@@ -100,28 +78,9 @@ def signal_changes(con: duckdb.DuckDBPyConnection, before_run_id: int | None = N
     return changes
 
 
-def take_snapshot(con: duckdb.DuckDBPyConnection, scan_run_id: int) -> int:
-    """Keep this scan's view of every topic (replacing a partial one of the same scan); returns the rows."""
-    con.execute("begin transaction")
-    try:
-        con.execute("delete from scan_signal_snapshots where scan_run_id = ?", [scan_run_id]).fetchall()
-        con.execute(
-            f"""
-            insert into scan_signal_snapshots
-            select ?, now(), cast(as_of as date), granularity, topic_id, label, signal_class, trend,
-                   score, growth
-            from ({CURRENT_SQL})
-            """,
-            [scan_run_id],
-        ).fetchall()
-        count = con.execute(
-            "select count(*) from scan_signal_snapshots where scan_run_id = ?", [scan_run_id]
-        ).fetchone()
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return int(count[0]) if count else 0
+def take_snapshot(warehouse: Warehouse, scan_run_id: int, scores: ScoresRun | None) -> int:
+    """Keep this scan's view of every topic of the current scores; returns the rows (0 without scores)."""
+    return save_snapshot(warehouse, scan_run_id, scores) if scores is not None else 0
 
 
 def alerts_from(changes: SignalChanges, scan_run_id: int | None) -> list[dict[str, Any]]:
@@ -169,8 +128,12 @@ def write_alerts(alerts: list[dict[str, Any]], out: TextIO | Path | None) -> Non
         out.flush()
 
 
-def emit_alerts(con: duckdb.DuckDBPyConnection, scan_run_id: int, out: TextIO | Path | None) -> list[dict[str, Any]]:
-    """Compute this scan's alerts against the previous snapshot and write them out."""
-    alerts = alerts_from(signal_changes(con, before_run_id=scan_run_id), scan_run_id)
+def emit_alerts(
+    warehouse: Warehouse, scores: ScoresRun | None, scan_run_id: int, out: TextIO | Path | None
+) -> list[dict[str, Any]]:
+    """Compute this scan's alerts against the previous snapshot and write them out (none without scores)."""
+    if scores is None:
+        return []
+    alerts = alerts_from(signal_changes(warehouse, scores, before_run_id=scan_run_id), scan_run_id)
     write_alerts(alerts, out)
     return alerts

@@ -9,6 +9,7 @@ Commands live in `pipeline/cli.py` (foundation) and `pipeline/commands_*.py` (on
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from rich.console import Console
 
 from pipeline.config import Config, ConfigError, load_config
 from warehouse import Warehouse, WarehouseError, default_db_path
+from warehouse.db import ENV_DB
 
 app = typer.Typer(
     name="foresight",
@@ -32,23 +34,13 @@ err_console = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("foresight")
 
 
-@dataclass
+@dataclass(frozen=True)
 class AppState:
-    """What every command needs: where the warehouse is and the configuration."""
+    """What every command needs: the configuration (read and checked once, at start) and the warehouse file."""
 
+    config: Config
     db: Path
-    config_path: Path | None
     verbose: bool = False
-    _config: Config | None = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as exc:
-                fail(str(exc))
-        return self._config
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -95,4 +87,12 @@ def main_options(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    ctx.obj = AppState(db=default_db_path(db), config_path=config, verbose=verbose)
+    try:
+        settings = load_config(config)
+    except ConfigError as exc:
+        fail(str(exc))
+    chosen = db
+    if chosen is None and settings.warehouse.path and not os.environ.get(ENV_DB):
+        base = settings.path.parent if settings.path else Path.cwd()  # relative to the file, as cron needs it
+        chosen = base / settings.warehouse.path
+    ctx.obj = AppState(config=settings, db=default_db_path(chosen), verbose=verbose)

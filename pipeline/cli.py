@@ -19,7 +19,8 @@ from pipeline.app import app, console, err_console, fail, open_reader, open_writ
 from pipeline.output import FORMATS, render_rows
 from sources.document import KINDS
 from sources.files import ColumnMapping, FileImport, FileImportError
-from warehouse.db import latest_version
+from warehouse.db import QueryError, latest_version
+from warehouse.documents import document_count, documents_per_source
 
 
 @app.command()
@@ -73,7 +74,7 @@ def import_command(
         fail(str(exc))
     from pipeline.importing import import_file
 
-    batch_size = int(app_state.config.section("import").get("batch_size", 5000))
+    batch_size = app_state.config.import_.batch_size
     with open_writer(app_state) as wh:
         try:
             result = import_file(wh, reader, config_hash=app_state.config.config_hash(), batch_size=batch_size)
@@ -107,15 +108,11 @@ def sql(
         fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     with open_reader(state(ctx)) as wh:
         try:
-            cursor = wh.con.execute(query)
-            if cursor.description is None:
-                return
-            columns = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-        except duckdb.Error as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            fail(f"SQL error: {first_line}")
-    render_rows(columns, rows, fmt)
+            columns, rows = wh.query(query)
+        except QueryError as exc:
+            fail(f"SQL error: {exc}")
+    if columns:
+        render_rows(columns, rows, fmt)
 
 
 @app.command()
@@ -123,25 +120,12 @@ def status(ctx: typer.Context) -> None:
     """Documents per kind, source and year; the last runs; the schema version."""
     app_state = state(ctx)
     with open_reader(app_state) as wh:
-        con = wh.con
         version = wh.schema_version()
-        per_source = con.execute(
-            """
-            select kind, source, year(published) as year, count(*) as documents
-            from documents group by all order by kind, source, year nulls last
-            """
-        ).fetchall()
-        runs = con.execute(
-            """
-            select run_id, command, coalesce(stage, '') as stage, coalesce(source, '') as source,
-                   started_at, status, counts, coalesce(error, '') as error
-            from runs where parent_run_id is null order by run_id desc limit 10
-            """
-        ).fetchall()
-        total = con.execute("select count(*) from documents").fetchone()
+        per_source = documents_per_source(wh)
+        runs = wh.runs.latest(10)
+        total = document_count(wh)
     console.print(
-        f"warehouse [bold]{app_state.db}[/]: schema version {version} (latest {latest_version()}), "
-        f"{total[0] if total else 0} documents"
+        f"warehouse [bold]{app_state.db}[/]: schema version {version} (latest {latest_version()}), {total} documents"
     )
     render_rows(["kind", "source", "year", "documents"], per_source, "table", title="Documents")
     render_rows(

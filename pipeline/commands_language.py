@@ -52,13 +52,9 @@ def annotate(
         text = sys.stdin.read()
     if text is None and title is None:
         fail("nothing to annotate: give a TEXT argument, --file FILE or --title")
-    try:
-        from models.annotate import annotator_for
-        from pipeline.language_step import language_settings
+    from models.annotate import annotator_for
 
-        annotator = annotator_for(language_settings(state(ctx).config))
-    except ValueError as exc:
-        fail(str(exc))
+    annotator = annotator_for(state(ctx).config.language)
     result = annotator.annotate(text, title)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_json(max_terms=max_terms), ensure_ascii=False, indent=2) + "\n")
@@ -102,14 +98,10 @@ def analyze_language(
     ] = None,
 ) -> None:
     """Run only the language step over documents not yet processed (`foresight analyze` also runs it first)."""
-    from pipeline.language_step import language_settings, run_language_step, summary_line
+    from pipeline.language_step import run_language_step, summary_line
 
     app_state = state(ctx)
     config = app_state.config
-    try:
-        language_settings(config)
-    except ValueError as exc:
-        fail(str(exc))
     with open_writer(app_state) as wh:
         last = {"shown": -1}
 

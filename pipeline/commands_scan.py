@@ -15,7 +15,6 @@ from typing import Annotated
 import typer
 
 from pipeline.app import AppState, app, console, err_console, fail, open_reader, open_writer, state
-from pipeline.config import ConfigError, load_config
 from pipeline.output import render_rows
 
 
@@ -35,11 +34,9 @@ def _alerts_target(value: str | None) -> Path | None:
 @app.command()
 def scan(
     ctx: typer.Context,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="Configuration TOML for this scan (same as the global --config).")
-    ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Score as of this date (default: end of the last complete period).")
+        str | None,
+        typer.Option("--as-of", help="Score as of this date (default: today; the current period counts so far)."),
     ] = None,
     report_dir: Annotated[
         Path | None, typer.Option("--report-dir", help="Where the report goes (default [scan] report_dir).")
@@ -55,12 +52,6 @@ def scan(
     from pipeline.scan import run_scan
 
     app_state = state(ctx)
-    if config is not None:
-        try:
-            app_state._config = load_config(config)
-        except ConfigError as exc:
-            fail(str(exc))
-        app_state.config_path = config
     scan_as_of = _parse_date(as_of, "--as-of")
     cfg = app_state.config
     with open_writer(app_state) as wh:
@@ -99,6 +90,9 @@ def _brief(counts: dict) -> str:
 def report(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Use the scores held for this date.")] = None,
+    granularity: Annotated[
+        str | None, typer.Option("--granularity", help="week, month, quarter or year (default [analysis]).")
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="An .html file (with .md/.csv beside it) or a folder (default [scan] report_dir)."),
@@ -114,10 +108,10 @@ def report(
     if unknown or not chosen:
         fail(f"unknown report format {', '.join(unknown) or '(none)'}; use a list of {', '.join(FORMATS)}")
     report_as_of = _parse_date(as_of, "--as-of")
-    target = out or Path(str(app_state.config.section("scan").get("report_dir", "reports")))
+    target = out or Path(app_state.config.scan.report_dir)
     with open_reader(app_state) as wh:
         try:
-            built = build_report(wh.con, as_of=report_as_of, config=app_state.config)
+            built = build_report(wh, as_of=report_as_of, config=app_state.config, granularity=granularity)
         except ReportError as exc:
             fail(str(exc))
     paths = write_report(built, target, chosen)
@@ -131,15 +125,12 @@ def alerts(
     out: Annotated[str | None, typer.Option("--out", help="Append to this file instead of printing to stdout.")] = None,
 ) -> None:
     """Print the new weak signals and topics turned strong of the latest scores, as JSON lines."""
-    import duckdb
-
     from pipeline.alerts import alerts_from, signal_changes, write_alerts
+    from pipeline.commands_topics import chosen_scores
 
-    with open_reader(state(ctx)) as wh:
-        try:
-            changes = signal_changes(wh.con)
-        except duckdb.CatalogException:
-            fail("the warehouse has no topic scores yet; run `foresight scan` first")
+    app_state = state(ctx)
+    with open_reader(app_state) as wh:
+        changes = signal_changes(wh, chosen_scores(wh, app_state, None, None))
     found = alerts_from(changes, None)
     write_alerts(found, Path(out) if out and out != "-" else sys.stdout)
     against = (
@@ -165,7 +156,7 @@ def schedule(
 
     app_state: AppState = state(ctx)
     folder = (workdir or Path.cwd()).absolute()
-    config_path = app_state.config_path or app_state.config.path
+    config_path = app_state.config.path
     try:
         plan = ScanSchedule(
             executable=default_executable(),
@@ -215,7 +206,7 @@ def demo(
     console.print(f"demo finished in {outcome.seconds:.0f}s; warehouse: {outcome.db}", highlight=False)
     console.print(f"report: {outcome.report}", highlight=False, soft_wrap=True)
     console.print(
-        f'try: foresight --db {outcome.db} sql "select label, signal_class, score from v_emerging_topics limit 10"',
+        f"try: foresight --db {outcome.db} --config {outcome.config} emerging --top 10",
         highlight=False,
         soft_wrap=True,
     )

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config, default_config_text, merge_settings
+from pipeline.config import Config, config_from_mapping, load_config, toml_text
 from pipeline.progress import Progress
 from pipeline.scan import ScanResult, run_scan
 from warehouse import Warehouse, WarehouseError
@@ -168,10 +168,12 @@ class ReplayServer:
 
 def demo_config(base_url: str, out: Path, sample: Path | None = None) -> Config:
     """The default configuration with every source pointed at the replay server and the sample imported."""
-    import tomllib
+    return config_from_mapping(demo_settings(base_url, out, sample))
 
-    data = tomllib.loads(default_config_text())
-    overrides: dict[str, Any] = {
+
+def demo_settings(base_url: str, out: Path, sample: Path | None = None) -> dict[str, Any]:
+    """The demo's configuration as TOML data (written to `<out>/foresight.toml` so later commands can use it)."""
+    return {
         "http": {
             "contact": "foresight-demo@localhost",
             "min_interval_s": 0.0,
@@ -225,12 +227,12 @@ def demo_config(base_url: str, out: Path, sample: Path | None = None) -> Config:
         },
         "alerts": {"file": str(out / "alerts.jsonl")},
     }
-    return Config(data=merge_settings(data, overrides), path=None)
 
 
 @dataclass
 class DemoOutcome:
     db: Path
+    config: Path  # the demo's foresight.toml: pass it with --config to read the demo warehouse as it was analysed
     report: Path
     seconds: float
     scan: ScanResult
@@ -264,27 +266,28 @@ def run_demo(
     port = int(port_file.read_text().strip()) if port_file.exists() and port_file.read_text().strip().isdigit() else 0
     with ReplayServer(port=port) as server:
         port_file.write_text(server.base_url.rsplit(":", 1)[1] + "\n", encoding="utf-8")
-        config = demo_config(server.base_url, folder, sample)
+        config_file = folder / "foresight.toml"
+        config_file.touch(mode=0o600)  # it names the demo's (fake) EPO key: only its owner may read it
+        config_file.chmod(0o600)
+        config_file.write_text(toml_text(demo_settings(server.base_url, folder, sample)), encoding="utf-8")
+        config = load_config(config_file)
         try:
             wh = Warehouse.open_writer(db)
         except WarehouseError as exc:
             raise DemoError(str(exc)) from None
         with wh:
             result = run_scan(wh, config, as_of=as_of, progress=progress)
-            top_topics = _top_topics(wh, top)
+            top_topics = _top_topics(wh, config, top)
         requests = dict(server.requests)
     html = result.report_paths.get("html")
     if html is None:
         failed = "; ".join(f"{s.name}: {s.error}" for s in result.stages if s.error)
         raise DemoError(f"the demo scan wrote no report ({failed or result.status}); see `foresight --db {db} status`")
-    return DemoOutcome(db, html, time.monotonic() - started, result, top_topics, requests)
+    return DemoOutcome(db, config_file, html, time.monotonic() - started, result, top_topics, requests)
 
 
-def _top_topics(wh: Warehouse, top: int) -> list[dict[str, Any]]:
-    cursor = wh.con.execute(
-        "select topic_id, label, signal_class, trend, score, lead_markets from v_emerging_topics "
-        "order by score desc limit ?",
-        [top],
-    )
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+def _top_topics(wh: Warehouse, config: Config, top: int) -> list[dict[str, Any]]:
+    from warehouse.signals import emerging_topics, latest_scores
+
+    scores = latest_scores(wh, config.analysis.granularity)
+    return emerging_topics(wh, scores, top=top) if scores else []

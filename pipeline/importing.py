@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
-
-import duckdb
 
 from sources.files import FileImport, Problem
 from warehouse import Warehouse
 from warehouse.documents import upsert_documents
-from warehouse.runs import finish_run, record_problems, register_source, start_run
+from warehouse.runs import Run, register_source
 
 
 @dataclass
@@ -36,43 +33,38 @@ class ImportResult:
 
 
 def import_file(
-    warehouse: Warehouse, reader: FileImport, *, config_hash: str | None = None, batch_size: int = 5000
+    warehouse: Warehouse,
+    reader: FileImport,
+    *,
+    config_hash: str | None = None,
+    batch_size: int = 5000,
+    parent: Run | None = None,
 ) -> ImportResult:
     """Upsert every usable row of `reader` in one transaction; the run row survives a failure.
 
-    The documents of one file go in together or not at all: a crash half-way leaves the warehouse as
-    it was, with a `failed` run row saying why, and the next import starts clean.
+    The documents of one file go in together or not at all: a crash half-way leaves the warehouse as it was, with a
+    `failed` run row saying why, and the next import starts clean. `parent` nests the run under a scan's stage.
     """
-    con = warehouse.con
-    run_id = start_run(
-        con,
-        "import",
-        source=reader.source,
-        config_hash=config_hash,
-        details={"file": str(reader.path), "kind": reader.kind, "format": reader.fmt},
-    )
-    con.execute("begin transaction")
-    try:
-        counts = upsert_documents(con, reader.documents(), run_id, batch_size=batch_size)
-        register_source(con, reader.source, reader.kind, run_id)
-        record_problems(con, run_id, reader.source, reader.problems)
-        con.execute("commit")
-    except BaseException as exc:
-        with contextlib.suppress(duckdb.Error):  # a failed commit has already ended the transaction
-            con.execute("rollback")
-        finish_run(con, run_id, "failed", {"read": reader.rows_read}, error=str(exc) or type(exc).__name__)
-        raise
-    skipped = sum(1 for p in reader.problems if p.skipped)
-    result = ImportResult(
-        run_id=run_id,
-        read=reader.rows_read,
-        inserted=counts.inserted,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        skipped=skipped,
-        duplicates=counts.duplicates,
-        problems=list(reader.problems),
-    )
-    status = "ok" if not skipped else ("partial" if result.inserted + result.updated + result.unchanged else "failed")
-    finish_run(con, run_id, status, result.counts())
+    details = {"file": str(reader.path), "kind": reader.kind, "format": reader.fmt}
+    with warehouse.runs.start(
+        "import", source=reader.source, parent=parent, config_hash=config_hash, details=details
+    ) as run:
+        with warehouse.transaction():
+            counts = upsert_documents(warehouse, reader.documents(), run.id, batch_size=batch_size)
+            register_source(warehouse, reader.source, reader.kind, run)
+            run.problems(reader.source, reader.problems)
+        skipped = sum(1 for p in reader.problems if p.skipped)
+        result = ImportResult(
+            run_id=run.id,
+            read=reader.rows_read,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            skipped=skipped,
+            duplicates=counts.duplicates,
+            problems=list(reader.problems),
+        )
+        run.counts = result.counts()
+        if skipped:
+            run.status = "partial" if result.inserted + result.updated + result.unchanged else "failed"
     return result

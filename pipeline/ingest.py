@@ -13,7 +13,6 @@ registered with the HTTP client, which scrubs them from every message that could
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
@@ -24,35 +23,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import duckdb
-
-from pipeline.config import Config
+from pipeline.config import ArxivSection, Config, EpoSection, OpenAlexSection
 from sources.arxiv import ArxivSettings, harvest_arxiv
 from sources.document import Document
 from sources.epo import EpoAuth, EpoSettings, harvest_patents
-from sources.feeds import FeedError, FeedSpec, extract_page_text, fetch_feed
+from sources.feeds import FeedError, extract_page_text, fetch_feed
 from sources.files import Problem
 from sources.harvest import Page, SourceError, Window
-from sources.http import HttpClient, HttpError, HttpSettings, Validators
+from sources.http import HttpClient, HttpError, Validators
 from sources.openalex import OpenAlexSettings, harvest_works
+from sources.settings import FeedSpec
 from warehouse import Warehouse
-from warehouse.documents import upsert_documents
-from warehouse.runs import finish_run, record_problems, register_source, save_source_state, source_state, start_run
+from warehouse.documents import known_publication_dates, upsert_documents
+from warehouse.pages import cached_pages, save_page
+from warehouse.runs import Run, register_source, save_source_state, source_state
 
 log = logging.getLogger(__name__)
 
 API_SOURCES = ("openalex", "arxiv", "epo")
-DEFAULT_ENDPOINTS = {
-    "openalex": "https://api.openalex.org",
-    "arxiv": "https://export.arxiv.org/api/query",
-    "epo_auth": "https://ops.epo.org/3.2/auth/accesstoken",
-    "epo": "https://ops.epo.org/3.2/rest-services",
-}
 ENV_OPENALEX_KEY = "FORESIGHT_OPENALEX_API_KEY"
 ENV_EPO_KEY = "FORESIGHT_EPO_KEY"
 ENV_EPO_SECRET = "FORESIGHT_EPO_SECRET"
 
-Progress = Callable[[str], None]
+Say = Callable[[str], None]  # where a source's one-line outcome goes (the scan's progress, or the log)
 
 
 class IngestError(Exception):
@@ -129,12 +122,13 @@ class _Plan:
 
 @dataclass
 class _Context:
-    con: duckdb.DuckDBPyConnection
+    warehouse: Warehouse
     config: Config
     client: HttpClient
     since: date | None
     today: date
-    progress: Progress
+    progress: Say
+    run: Run | None = None  # the run of the source being ingested
 
 
 def run_ingest(
@@ -144,40 +138,28 @@ def run_ingest(
     only: str | None = None,
     since: date | None = None,
     feeds: list[str] | None = None,
-    parent_run_id: int | None = None,
-    progress: Progress | None = None,
+    parent: Run | None = None,
+    progress: Say | None = None,
     environ: Mapping[str, str] | None = None,
     today: date | None = None,
 ) -> IngestResult:
     """Run the enabled sources (all, the one named `only`, or just the ad hoc `feeds`) and record each.
 
     `since` replaces the start of every date window (and drops older feed items); `environ` is where
-    credentials are looked up (default: the process environment); `today` ends the date windows.
+    credentials are looked up (default: the process environment); `today` ends the date windows. Each source is a
+    child run of `parent` (a scan's ingest stage) or, without one, of an `ingest` run recorded here.
     """
     started = time.monotonic()
     environ = os.environ if environ is None else environ
     say = progress or (lambda message: log.info("%s", message))
     plans = plan_sources(config, only=only, feeds=feeds, environ=environ)
-    con = warehouse.con
-    own_parent = parent_run_id is None
-    if own_parent:
-        parent_run_id = start_run(
-            con,
-            "ingest",
-            stage="ingest",
-            config_hash=config.config_hash(),
-            details={"only": only, "since": since, "feeds": feeds or []},
-        )
-    http = HttpSettings.from_mapping(config.section("http"))
-    outcomes: list[SourceOutcome] = []
-    with HttpClient(http) as client:
-        context = _Context(con, config, client, since, today or datetime.now(UTC).date(), say)
-        for plan in plans:
-            outcomes.append(_run_source(context, plan, parent_run_id, config.config_hash()))
-        requests = client.requests_sent
-    result = IngestResult(parent_run_id, outcomes, time.monotonic() - started, requests)
-    if own_parent:
-        totals = {
+    if parent is not None:
+        return _run_sources(warehouse, config, plans, parent, since, today, say, started)
+    details = {"only": only, "since": since, "feeds": feeds or []}
+    with warehouse.runs.start("ingest", stage="ingest", config_hash=config.config_hash(), details=details) as run:
+        result = _run_sources(warehouse, config, plans, run, since, today, say, started)
+        outcomes = result.outcomes
+        run.counts = {
             "sources": len(outcomes),
             "failed_sources": [o.source for o in result.failed],
             "skipped_sources": [o.source for o in outcomes if o.status == "skipped"],
@@ -186,11 +168,30 @@ def run_ingest(
             "updated": sum(o.updated for o in outcomes),
             "unchanged": sum(o.unchanged for o in outcomes),
             "failed": sum(o.failed for o in outcomes),
-            "requests": requests,
+            "requests": result.requests,
         }
-        error = "; ".join(f"{o.source}: {o.error}" for o in result.failed) or None
-        finish_run(con, parent_run_id, result.status, totals, error=error)
+        run.status = result.status
+        run.error = "; ".join(f"{o.source}: {o.error}" for o in result.failed) or None
     return result
+
+
+def _run_sources(
+    warehouse: Warehouse,
+    config: Config,
+    plans: list[_Plan],
+    parent: Run,
+    since: date | None,
+    today: date | None,
+    say: Say,
+    started: float,
+) -> IngestResult:
+    outcomes: list[SourceOutcome] = []
+    with HttpClient(config.http) as client:
+        context = _Context(warehouse, config, client, since, today or datetime.now(UTC).date(), say)
+        for plan in plans:
+            outcomes.append(_run_source(context, plan, parent, config.config_hash()))
+        requests = client.requests_sent
+    return IngestResult(parent.id, outcomes, time.monotonic() - started, requests)
 
 
 # -- planning ---------------------------------------------------------------------------------------
@@ -201,23 +202,20 @@ def plan_sources(
 ) -> list[_Plan]:
     """The sources this ingest runs, in order: news feeds, then OpenAlex, arXiv, EPO."""
     if feeds:
-        specs = [FeedSpec.from_mapping({"url": url}) for url in feeds]
-        return [_feed_plan(spec) for spec in specs]
-    sources = config.section("sources")
-    news = sources.get("news") or {}
+        try:
+            return [_feed_plan(FeedSpec(url=url)) for url in feeds]
+        except ValueError as exc:
+            raise IngestError(f"--feed: {exc}") from None
+    sources = config.sources
     plans: list[_Plan] = []
-    feed_specs: list[FeedSpec] = []
-    if news.get("enabled", True):
-        for entry in news.get("feeds") or []:
-            try:
-                feed_specs.append(FeedSpec.from_mapping(entry))
-            except ValueError as exc:
-                raise IngestError(f"configuration [[sources.news.feeds]]: {exc}") from None
-    plans += [_feed_plan(spec) for spec in feed_specs]
-    for name in API_SOURCES:
-        section = sources.get(name) or {}
-        if section.get("enabled", True):
-            plans.append(_api_plan(name, section, config, environ))
+    if sources.news.enabled:
+        plans += [_feed_plan(spec) for spec in sources.news.feeds]
+    if sources.openalex.enabled:
+        plans.append(_openalex_plan(sources.openalex, config, environ))
+    if sources.arxiv.enabled:
+        plans.append(_arxiv_plan(sources.arxiv))
+    if sources.epo.enabled:
+        plans.append(_epo_plan(sources.epo, environ))
     if only:
         names = [p.name for p in plans]
         if only in ("news", "feeds"):
@@ -241,96 +239,102 @@ def _feed_plan(spec: FeedSpec) -> _Plan:
     return _Plan(spec.name, "news", run=run)
 
 
-def _api_plan(name: str, section: Mapping[str, Any], config: Config, environ: Mapping[str, str]) -> _Plan:
-    kind = "patent" if name == "epo" else "publication"
-    if name == "openalex":
-        api_key = environ.get(str(section.get("api_key_env") or ENV_OPENALEX_KEY)) or section.get("api_key") or None
-        if not api_key and section.get("require_api_key", True):
-            return _Plan(
-                name,
-                kind,
-                skip=f"no OpenAlex API key: set {ENV_OPENALEX_KEY} (free key at openalex.org/settings/api)",
-            )
-        contact = str(config.section("http").get("contact") or "")
-        mailto = section.get("mailto") or (contact if "@" in contact and " " not in contact else None)
-        settings = OpenAlexSettings(
-            base_url=str(section.get("base_url") or DEFAULT_ENDPOINTS["openalex"]),
-            rors=tuple(section.get("institutions") or ()),
-            api_key=api_key,
-            mailto=mailto,
-            per_page=int(section.get("per_page", 100)),
-            ror_batch=int(section.get("ror_batch", 50)),
+def _openalex_plan(section: OpenAlexSection, config: Config, environ: Mapping[str, str]) -> _Plan:
+    api_key = environ.get(section.api_key_env or ENV_OPENALEX_KEY) or section.api_key or None
+    if not api_key and section.require_api_key:
+        return _Plan(
+            "openalex",
+            "publication",
+            skip=f"no OpenAlex API key: set {ENV_OPENALEX_KEY} (free key at openalex.org/settings/api)",
         )
-        return _Plan(name, kind, run=_window_runner(lambda client, window: harvest_works(client, settings, window)))
-    if name == "arxiv":
-        arxiv = ArxivSettings(
-            base_url=str(section.get("base_url") or DEFAULT_ENDPOINTS["arxiv"]),
-            search_query=str(section.get("search_query") or ""),
-            page_size=int(section.get("page_size", 100)),
-            max_results=int(section.get("max_results", 2000)),
-            delay_s=float(section.get("delay_s", 3.0)),
-        )
-        return _Plan(name, kind, run=_window_runner(lambda client, window: harvest_arxiv(client, arxiv, window)))
-    key = environ.get(str(section.get("key_env") or ENV_EPO_KEY)) or section.get("consumer_key") or ""
-    secret = environ.get(str(section.get("secret_env") or ENV_EPO_SECRET)) or section.get("consumer_secret") or ""
+    contact = config.http.contact
+    mailto = section.mailto or (contact if "@" in contact and " " not in contact else None)
+    settings = OpenAlexSettings(
+        base_url=section.base_url,
+        rors=section.institutions,
+        api_key=api_key,
+        mailto=mailto,
+        per_page=section.per_page,
+        ror_batch=section.ror_batch,
+    )
+    return _Plan(
+        "openalex", "publication", run=_window_runner(lambda client, window: harvest_works(client, settings, window))
+    )
+
+
+def _arxiv_plan(section: ArxivSection) -> _Plan:
+    arxiv = ArxivSettings(
+        base_url=section.base_url,
+        search_query=section.search_query,
+        page_size=section.page_size,
+        max_results=section.max_results,
+        delay_s=section.delay_s,
+    )
+    return _Plan(
+        "arxiv", "publication", run=_window_runner(lambda client, window: harvest_arxiv(client, arxiv, window))
+    )
+
+
+def _epo_plan(section: EpoSection, environ: Mapping[str, str]) -> _Plan:
+    key = environ.get(section.key_env or ENV_EPO_KEY) or section.consumer_key
+    secret = environ.get(section.secret_env or ENV_EPO_SECRET) or section.consumer_secret
     if not key or not secret:
         return _Plan(
-            name,
-            kind,
+            "epo",
+            "patent",
             skip=f"no EPO OPS credentials: set {ENV_EPO_KEY} and {ENV_EPO_SECRET} (free app at developers.epo.org)",
         )
     epo = EpoSettings(
-        auth_url=str(section.get("auth_url") or DEFAULT_ENDPOINTS["epo_auth"]),
-        base_url=str(section.get("base_url") or DEFAULT_ENDPOINTS["epo"]),
+        auth_url=section.auth_url,
+        base_url=section.base_url,
         key=key,
         secret=secret,
-        applicants=tuple(section.get("applicants") or ()),
-        applicant_batch=int(section.get("applicant_batch", 10)),
-        page_size=int(section.get("page_size", 100)),
-        max_hits=int(section.get("max_hits", 2000)),
-        preferred_languages=tuple(section.get("preferred_languages") or ("en", "de")),
-        honour_throttling=bool(section.get("honour_throttling", True)),
+        applicants=section.applicants,
+        applicant_batch=section.applicant_batch,
+        page_size=section.page_size,
+        max_hits=section.max_hits,
+        preferred_languages=section.preferred_languages,
+        honour_throttling=section.honour_throttling,
     )
 
     def harvest(client: HttpClient, window: Window) -> Iterator[Page]:
         return harvest_patents(client, epo, window, EpoAuth(client, epo))
 
-    return _Plan(name, kind, run=_window_runner(harvest))
+    return _Plan("epo", "patent", run=_window_runner(harvest))
 
 
 # -- running ----------------------------------------------------------------------------------------
 
 
-def _run_source(context: _Context, plan: _Plan, parent_run_id: int | None, config_hash: str) -> SourceOutcome:
-    con = context.con
-    run_id = start_run(
-        con, "ingest", stage="ingest", source=plan.name, parent_run_id=parent_run_id, config_hash=config_hash
-    )
-    register_source(con, plan.name, plan.kind, run_id)
-    outcome = SourceOutcome(plan.name, plan.kind, run_id)
-    if plan.skip or plan.run is None:
-        outcome.status, outcome.error = "skipped", plan.skip
-        finish_run(con, run_id, "skipped", outcome.counts(), error=plan.skip)
-        context.progress(f"{plan.name}: skipped ({plan.skip})")
-        return outcome
+def _run_source(context: _Context, plan: _Plan, parent: Run, config_hash: str) -> SourceOutcome:
+    """One source as a child run; an ordinary failure is recorded and the next source runs (never lost work)."""
+    warehouse = context.warehouse
     started = time.monotonic()
     requests_before = context.client.requests_sent
-    state = source_state(con, plan.name)
+    outcome = SourceOutcome(plan.name, plan.kind, 0)
     try:
-        new_state = plan.run(context, outcome, state)
-        save_source_state(con, plan.name, new_state)
-        outcome.status = "partial" if outcome.failed else "ok"
+        with warehouse.runs.child(parent, "ingest", source=plan.name, config_hash=config_hash) as run:
+            outcome.run_id, context.run = run.id, run
+            register_source(warehouse, plan.name, plan.kind, run)
+            if plan.skip or plan.run is None:
+                outcome.status, outcome.error = "skipped", plan.skip
+                run.finish("skipped", outcome.counts(), plan.skip)
+                context.progress(f"{plan.name}: skipped ({plan.skip})")
+                return outcome
+            try:
+                new_state = plan.run(context, outcome, source_state(warehouse, plan.name))
+                save_source_state(warehouse, plan.name, new_state)
+            except Exception as exc:  # one source failing must never stop the others
+                warehouse.rollback()
+                message = context.client.scrub(_describe(exc))
+                log.debug("source %s failed", plan.name, exc_info=True)
+                _finish(context, run, outcome, started, requests_before, "failed", message)
+                context.progress(f"{plan.name}: FAILED after {outcome.fetched} fetched, {outcome.new} new: {message}")
+                return outcome
+            _finish(context, run, outcome, started, requests_before, "partial" if outcome.failed else "ok", None)
     except KeyboardInterrupt:
-        _finish(context, outcome, started, requests_before, "failed", "interrupted by the user")
+        outcome.status, outcome.error = "failed", "interrupted by the user"
         raise
-    except Exception as exc:  # one source failing must never stop the others
-        _rollback_if_open(con)
-        message = context.client.scrub(_describe(exc))
-        log.debug("source %s failed", plan.name, exc_info=True)
-        _finish(context, outcome, started, requests_before, "failed", message)
-        context.progress(f"{plan.name}: FAILED after {outcome.fetched} fetched, {outcome.new} new: {message}")
-        return outcome
-    _finish(context, outcome, started, requests_before, outcome.status, None)
     detail = " (not modified)" if outcome.not_modified else ""
     context.progress(
         f"{plan.name}: {outcome.fetched} fetched, {outcome.new} new, {outcome.updated} updated, "
@@ -340,12 +344,18 @@ def _run_source(context: _Context, plan: _Plan, parent_run_id: int | None, confi
 
 
 def _finish(
-    context: _Context, outcome: SourceOutcome, started: float, requests_before: int, status: str, error: str | None
+    context: _Context,
+    run: Run,
+    outcome: SourceOutcome,
+    started: float,
+    requests_before: int,
+    status: str,
+    error: str | None,
 ) -> None:
     outcome.status, outcome.error = status, error
     outcome.seconds = time.monotonic() - started
     outcome.requests = context.client.requests_sent - requests_before
-    finish_run(context.con, outcome.run_id, status, outcome.counts(), error=error)
+    run.finish(status, outcome.counts(), error)
 
 
 def _describe(exc: Exception) -> str:
@@ -356,25 +366,16 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _rollback_if_open(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # no transaction was open
-        con.execute("rollback")
-
-
 def _store_page(
     context: _Context, outcome: SourceOutcome, source: str, documents: list[Document], problems: list[Problem]
 ) -> None:
     """Upsert one page of documents with its problems in one transaction and add to the counts."""
-    con = context.con
-    con.execute("begin transaction")
-    try:
-        documents = _keep_first_seen_dates(con, documents)
-        counts = upsert_documents(con, documents, outcome.run_id)
-        record_problems(con, outcome.run_id, source, problems)
-        con.execute("commit")
-    except BaseException:
-        _rollback_if_open(con)  # a failed commit (full disk) has already ended the transaction
-        raise
+    warehouse = context.warehouse
+    with warehouse.transaction():
+        documents = _keep_first_seen_dates(warehouse, documents)
+        counts = upsert_documents(warehouse, documents, outcome.run_id)
+        assert context.run is not None
+        context.run.problems(source, problems)
     outcome.fetched += len(documents)
     outcome.new += counts.inserted
     outcome.updated += counts.updated
@@ -382,15 +383,10 @@ def _store_page(
     outcome.failed += sum(1 for p in problems if p.skipped)
 
 
-def _keep_first_seen_dates(con: duckdb.DuckDBPyConnection, documents: list[Document]) -> list[Document]:
+def _keep_first_seen_dates(warehouse: Warehouse, documents: list[Document]) -> list[Document]:
     """An undated item keeps the day it was first seen, not today's date on every later fetch."""
     undated = [d.doc_id for d in documents if (d.extra or {}).get("date_source") == "first_seen"]
-    if not undated:
-        return documents
-    rows = con.execute(
-        "select doc_id, published from documents where doc_id in (select unnest(?::varchar[]))", [undated]
-    ).fetchall()
-    known = {doc_id: published for doc_id, published in rows if published is not None}
+    known = known_publication_dates(warehouse, undated)
     return [
         dataclasses.replace(d, published=known[d.doc_id]) if d.doc_id in known and d.published else d for d in documents
     ]
@@ -422,40 +418,29 @@ def _ingest_feed(context: _Context, spec: FeedSpec, outcome: SourceOutcome, stat
 
 def _with_full_text(context: _Context, spec: FeedSpec, documents: list[Document]) -> list[Document]:
     """Replace teasers by the article's main text, fetched once per page and cached in `source_pages`."""
-    news = context.config.section("sources").get("news") or {}
-    retry_days = float(news.get("full_text_retry_days", 7))
-    budget = int(news.get("full_text_max_per_run", 50))
-    con = context.con
-    urls = [d.url for d in documents if d.url]
-    cached: dict[str, tuple[str, str | None, datetime]] = {}
-    if urls:
-        for url, status, text, fetched_at in con.execute(
-            "select url, status, text, fetched_at from source_pages where url in (select unnest(?::varchar[]))",
-            [urls],
-        ).fetchall():
-            cached[url] = (status, text, fetched_at)
+    news = context.config.sources.news
+    budget = news.full_text_max_per_run
+    cached = cached_pages(context.warehouse, [d.url for d in documents if d.url])
     result = []
     now = datetime.now(UTC).replace(tzinfo=None)
     for doc in documents:
         entry = cached.get(doc.url or "")
-        stale = entry is not None and entry[0] != "ok" and now - entry[2] > timedelta(days=retry_days)
+        stale = (
+            entry is not None
+            and entry.status != "ok"
+            and now - entry.fetched_at > timedelta(days=news.full_text_retry_days)
+        )
         if doc.url and (entry is None or stale) and budget > 0:
             budget -= 1
             page = extract_page_text(context.client, doc.url)
-            con.execute(
-                """
-                insert or replace into source_pages (url, source, fetched_at, status, text, error)
-                values (?, ?, ?, ?, ?, ?)
-                """,
-                [doc.url, spec.name, now, page.status, page.text, page.error and context.client.scrub(page.error)],
-            )
-            entry = (page.status, page.text, now)
-        if entry is not None and entry[0] == "ok" and entry[1]:
+            error = page.error and context.client.scrub(page.error)
+            entry = save_page(context.warehouse, doc.url, spec.name, now, page.status, page.text, error)
+        if entry is not None and entry.status == "ok" and entry.text:
             extra = dict(doc.extra)
-            if doc.text and doc.text != entry[1]:
+            if doc.text and doc.text != entry.text:
                 extra.setdefault("summary", doc.text)
             extra["full_text"] = True
-            result.append(dataclasses.replace(doc, text=entry[1], extra=extra))
+            result.append(dataclasses.replace(doc, text=entry.text, extra=extra))
         else:
             result.append(dataclasses.replace(doc, extra={**doc.extra, "full_text": False}))
     return result
@@ -479,15 +464,15 @@ def _window_runner(
 
 def _window(context: _Context, state: Mapping[str, Any]) -> Window:
     """`--since` if given; else from the last window's end minus the overlap; else the lookback."""
-    sources = context.config.section("sources")
+    sources = context.config.sources
     end = context.today
     if context.since:
         return Window(min(context.since, end), end)
     last_end = state.get("window_end")
     if last_end and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(last_end)):
-        start = date.fromisoformat(str(last_end)) - timedelta(days=int(sources.get("overlap_days", 7)))
+        start = date.fromisoformat(str(last_end)) - timedelta(days=sources.overlap_days)
     else:
-        start = end - timedelta(days=int(sources.get("lookback_days", 30)))
+        start = end - timedelta(days=sources.lookback_days)
     return Window(min(start, end), end)
 
 

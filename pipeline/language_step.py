@@ -9,6 +9,7 @@ its reason (and in `run_problems`), never stops the step, and is not retried unt
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 from collections import Counter
@@ -29,11 +30,10 @@ from warehouse.language import (
     sync_lead_markets,
     write_language_batch,
 )
-from warehouse.runs import finish_run, record_problems, start_run
+from warehouse.runs import Run
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 200
 ProgressCallback = Callable[..., Any]
 
 
@@ -45,11 +45,6 @@ class _Problem:
         self.message = message
 
 
-def language_settings(config: Config) -> LanguageSettings:
-    """The `[language]` section as `LanguageSettings` (unknown languages raise a ValueError that says which)."""
-    return LanguageSettings.from_mapping(config.section("language"))
-
-
 def lead_market_rows(data: LeadMarketData) -> list[tuple[Any, ...]]:
     """Rows for the `lead_markets` table from the packaged data file."""
     return [(m.id, m.code, m.number, m.name_de, m.name_en, m.description_de, m.description_en) for m in data.markets]
@@ -59,66 +54,57 @@ def run_language_step(
     warehouse: Warehouse,
     config: Config,
     *,
-    parent_run_id: int | None = None,
+    parent: Run | None = None,
     progress: ProgressCallback | None = None,
     annotator: Annotator | None = None,
     limit: int | None = None,
 ) -> dict[str, int]:
     """Process every pending document; return counts (pending, processed, skipped, failed, terms, places, ...).
 
+    The step is one run: a child ``language`` run of `parent` (analyze's run), or a stand-alone ``language`` run.
     `progress`, if given, is called as ``progress("language", done, total)``. `limit` stops after that many
     documents (the rest stay pending for the next run).
     """
-    con = warehouse.con
-    section = config.section("language")
-    batch_size = max(1, int(section.get("batch_size", DEFAULT_BATCH_SIZE)))
-    processes = max(1, int(section.get("processes", 1)))
-    settings = language_settings(config)
+    settings = config.language
     annotator = annotator or annotator_for(settings)
-    run_id = start_run(con, "analyze", stage="language", parent_run_id=parent_run_id, config_hash=config.config_hash())
+    recorded = (
+        warehouse.runs.child(parent, "language", config_hash=config.config_hash())
+        if parent is not None
+        else warehouse.runs.start("analyze", stage="language", config_hash=config.config_hash())
+    )
     counts: Counter[str] = Counter()
-    try:
-        sync_lead_markets(con, lead_market_rows(annotator.lead_market_data))
-        total = count_pending(con)
+    with recorded as run, contextlib.ExitStack() as cleanup:
+        sync_lead_markets(warehouse, lead_market_rows(annotator.lead_market_data))
+        total = count_pending(warehouse)
         if limit is not None:
             total = min(total, limit)
         counts["pending"] = total
         if progress:
             progress("language", 0, total)
-        pool = _worker_pool(processes, settings) if processes > 1 and total > batch_size else None
+        pool = None
+        if settings.processes > 1 and total > settings.batch_size:
+            pool = _worker_pool(settings.processes, settings)
+            cleanup.callback(pool.shutdown, cancel_futures=True)  # also when a batch fails or the user interrupts
         while counts["done"] < total:
-            wanted = min(batch_size, total - counts["done"])
-            documents = pending_documents(con, wanted)
+            documents = pending_documents(warehouse, min(settings.batch_size, total - counts["done"]))
             if not documents:
                 break
             batch, problems = _annotate_batch(annotator, documents, counts, pool)
-            con.execute("begin transaction")
-            try:
-                write_language_batch(con, batch, run_id)
-                record_problems(con, run_id, "language", problems)
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
+            with warehouse.transaction():
+                write_language_batch(warehouse, batch, run.id)
+                run.problems("language", problems)
             counts["done"] += len(documents)
+            run.counts = {key: int(value) for key, value in counts.items() if key != "done"}
             if progress:
                 progress("language", counts["done"], total)
-        if pool is not None:
-            pool.shutdown()
         result = {key: int(value) for key, value in counts.items() if key != "done"}
         for key in ("processed", "skipped", "failed", "terms", "places", "actors", "lead_markets", "words"):
             result.setdefault(key, 0)
-        finish_run(con, run_id, "partial" if result["failed"] else "ok", result)
-        log.info(
-            "language step: %d processed, %d skipped, %d failed",
-            result["processed"],
-            result["skipped"],
-            result["failed"],
-        )
-        return result
-    except BaseException as exc:
-        finish_run(con, run_id, "failed", dict(counts), error=str(exc) or type(exc).__name__)
-        raise
+        run.counts, run.status = result, "partial" if result["failed"] else "ok"
+    log.info(
+        "language step: %d processed, %d skipped, %d failed", result["processed"], result["skipped"], result["failed"]
+    )
+    return result
 
 
 def _worker_pool(processes: int, settings: LanguageSettings) -> ProcessPoolExecutor:

@@ -30,44 +30,17 @@ from pipeline import charts
 from pipeline.alerts import signal_changes
 from pipeline.config import Config
 from pipeline.output import safe_csv_cell
+from sources.document import KINDS
+from warehouse import report_queries as q
+from warehouse.db import Warehouse
+from warehouse.signals import ScoresRun, emerging_topics, latest_scores, scored, topic_documents
 
 FORMATS = ("html", "md", "csv")
-KINDS_SHOWN = ("news", "patent", "publication", "policy")
+KINDS_SHOWN = KINDS  # every document kind, in the order of sources.document.KINDS
 
 
 class ReportError(Exception):
     """The report cannot be built from this warehouse; the message says what to run first."""
-
-
-# -- the queries, shown in the report under the figure they feed ----------------------------------------
-
-SQL_EMERGING = "select * from v_emerging_topics order by score desc"
-SQL_EMERGING_AS_OF = "select * from v_emerging_topics where as_of = ? order by score desc"
-SQL_SOURCES = """select source, kind, count(*) as documents,
-       count(*) filter (where inserted_at >= ?) as new_in_scan,
-       count(*) filter (where published > ? - interval 7 day and published <= ?) as published_this_week
-from documents group by source, kind order by documents desc, source"""
-SQL_MARKETS = "select * from v_lead_market_overview order by lead_market_id"
-SQL_MARKET_TOPICS = """select * from v_emerging_topics
-where list_contains(lead_markets, ?) or list_contains(lead_markets, ?)
-order by score desc limit ?"""
-SQL_MAP = "select topic_id, label, list_sum(recent_series) as volume, growth, signal_class from v_emerging_topics"
-SQL_TERMS = "select top_terms from v_emerging_topics where topic_id = ?"
-SQL_PLACES = """select place, count(*) as documents
-from v_topic_evidence, unnest(places) as t(place) where topic_id = ?
-group by place order by documents desc, place limit ?"""
-SQL_ACTORS = """select actor, count(*) as documents
-from v_topic_evidence, unnest(actors) as t(actor) where topic_id = ?
-group by actor order by documents desc, actor limit ?"""
-SQL_MIX = "select kind, count(*) as documents from v_topic_evidence where topic_id = ? group by kind"
-SQL_EVIDENCE = """select doc_id, title, url, published, kind, source, probability
-from v_topic_evidence where topic_id = ?
-order by probability desc nulls last, published desc nulls last, doc_id limit ?"""
-SQL_SCORES_SCAN = """with recursive up(run_id, parent_run_id, command, started_at) as (
-    select run_id, parent_run_id, command, started_at from runs where run_id = ?
-    union all
-    select r.run_id, r.parent_run_id, r.command, r.started_at from runs r join up on r.run_id = up.parent_run_id)
-select run_id, command, started_at from up where parent_run_id is null"""
 
 
 @dataclass
@@ -78,7 +51,7 @@ class EvidenceDoc:
     published: date | None
     kind: str
     source: str
-    probability: float | None
+    similarity: float | None  # cosine of the document to the topic's centroid
 
 
 @dataclass
@@ -175,57 +148,50 @@ def safe_url(url: str | None) -> str | None:
     return cleaned
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, list(params))
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 def build_report(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     *,
     as_of: date | None = None,
     config: Config | None = None,
+    granularity: str | None = None,
 ) -> Report:
-    """Read the views and collect the report; raises ReportError when there is nothing scored yet."""
-    settings = config.section("report") if config else {}
-    top_overall = int(settings.get("top_topics", 12))
-    top_per_market = int(settings.get("top_per_market", 5))
-    evidence_per_topic = int(settings.get("evidence_per_topic", 5))
-    places_per_topic = int(settings.get("places_per_topic", 8))
+    """Read the scores and collect the report; raises ReportError when there is nothing scored yet.
+
+    The scores are the latest of `granularity` (default: the configured `[analysis] granularity`), or those held
+    for `as_of` (see `warehouse.signals.latest_scores`): one run, never a mix of granularities or dates.
+    """
+    config = config or Config()
+    settings = config.report
+    granularity = granularity or config.analysis.granularity
     try:
-        emerging = _rows(con, SQL_EMERGING) if as_of is None else _rows(con, SQL_EMERGING_AS_OF, [as_of])
+        scores = latest_scores(warehouse, granularity, as_of)
     except duckdb.CatalogException as exc:
         raise ReportError(f"the warehouse has no topic scores yet ({exc}); run `foresight scan` first") from None
-    if not emerging:
-        if as_of is not None:
-            raise ReportError(
-                f"no topic scores as of {as_of}; run `foresight analyze --as-of {as_of}` first "
-                "or leave out --as-of for the latest scores"
-            )
-        raise ReportError("no topics have been scored yet; run `foresight scan` (or `foresight analyze`) first")
+    if scores is None:
+        raise ReportError(_nothing_scored(warehouse, granularity, as_of))
+    emerging = q.rows(warehouse, q.SQL_EMERGING, [scores.run_id])
     for row in emerging:
         row["topic_id"] = str(row["topic_id"])
-    scores_as_of = _as_date(emerging[0].get("as_of")) or as_of
-    scores_run_id = max((int(r["run_id"]) for r in emerging if r.get("run_id") is not None), default=None)
 
     # "New" documents are those the scan (or analyze) that produced these scores brought in.
-    root = con.execute(SQL_SCORES_SCAN, [scores_run_id]).fetchone() if scores_run_id is not None else None
-    scores_scan = (int(root[0]), str(root[1]), root[2]) if root else None
-    week_end = scores_as_of or date.today()
-    sources = _rows(con, SQL_SOURCES, [scores_scan[2] if scores_scan else datetime(1900, 1, 1), week_end, week_end])
+    scores_scan = warehouse.runs.root_of(scores.run_id)
+    week_end = scores.as_of
+    sources_params = [scores_scan[2] if scores_scan else datetime(1900, 1, 1), week_end, week_end]
+    sources = q.rows(warehouse, q.SQL_SOURCES, sources_params)
 
     by_id = {row["topic_id"]: row for row in emerging}
     cards: dict[str, TopicCard] = {}
 
     def card(topic_id: str) -> TopicCard:
         if topic_id not in cards:
-            cards[topic_id] = _topic_card(con, by_id[topic_id], evidence_per_topic, places_per_topic)
+            cards[topic_id] = _topic_card(
+                warehouse, scores, by_id[topic_id], settings.evidence_per_topic, settings.places_per_topic
+            )
         return cards[topic_id]
 
     markets = []
-    for market in _rows(con, SQL_MARKETS):
-        rows = _rows(con, SQL_MARKET_TOPICS, [market["name_de"], market["name_en"], top_per_market])
+    for market in q.rows(warehouse, q.SQL_MARKETS, [scores.run_id]):
+        rows = emerging_topics(warehouse, scores, market=market["lead_market_id"], top=settings.top_per_market)
         markets.append(
             MarketSection(
                 lead_market_id=market["lead_market_id"],
@@ -238,17 +204,19 @@ def build_report(
                 topics=[card(str(r["topic_id"])) for r in rows],
             )
         )
-    for row in emerging[:top_overall]:
+    for row in emerging[: settings.top_topics]:
         card(row["topic_id"])
     listed = sorted(cards.values(), key=lambda c: -c.score)
 
-    changes = signal_changes(con)
+    changes = signal_changes(warehouse, scores)
     volumes = sorted(float(sum(r.get("recent_series") or [])) for r in emerging)
     volume_split = volumes[len(volumes) // 2] if volumes else 1.0
+    example = emerging[0]["topic_id"] if emerging else 0
+    fit, top = scores.fit_run_id, settings.evidence_per_topic
     return Report(
-        as_of=scores_as_of,
-        granularity=emerging[0].get("granularity"),
-        scores_run_id=scores_run_id,
+        as_of=scores.as_of,
+        granularity=scores.granularity,
+        scores_run_id=scores.run_id,
         generated_at=datetime.now(UTC).replace(microsecond=0),
         sources=sources,
         markets=markets,
@@ -260,27 +228,41 @@ def build_report(
         scores_scan=scores_scan,
         volume_split=max(volume_split, 1.0),
         sql={
-            "emerging": SQL_EMERGING if as_of is None else SQL_EMERGING_AS_OF.replace("?", f"DATE '{as_of}'"),
-            "sources": SQL_SOURCES,
-            "markets": SQL_MARKETS,
-            "market_topics": SQL_MARKET_TOPICS,
-            "map": SQL_MAP,
-            "terms": SQL_TERMS,
-            "places": SQL_PLACES,
-            "actors": SQL_ACTORS,
-            "mix": SQL_MIX,
-            "evidence": SQL_EVIDENCE,
-            "changes": "select * from scan_signal_snapshots where scan_run_id = "
-            + (str(changes.baseline_scan_run_id) if changes.baseline_scan_run_id is not None else "NULL")
-            + "  -- compared with v_emerging_topics",
+            "emerging": q.shown(q.SQL_EMERGING, [scores.run_id]),
+            "sources": q.shown(q.SQL_SOURCES, sources_params),
+            "markets": q.shown(q.SQL_MARKETS, [scores.run_id]),
+            "market_topics": q.shown(
+                q.SQL_MARKET_TOPICS, [scores.run_id, None, None, "LEAD_MARKET_ID", "LEAD_MARKET_ID",
+                                      "LEAD_MARKET_ID", settings.top_per_market]
+            ),
+            "map": q.shown(q.SQL_MAP, [scores.run_id]),
+            "terms": q.shown(q.SQL_TERMS, [scores.run_id, int(example)]),
+            "places": q.shown(q.SQL_PLACES, [fit, int(example), settings.places_per_topic]),
+            "actors": q.shown(q.SQL_ACTORS, [fit, int(example), settings.places_per_topic]),
+            "mix": q.shown(q.SQL_MIX, [fit, int(example)]),
+            "evidence": q.shown(q.SQL_EVIDENCE, [fit, int(example), top]),
+            "changes": q.shown(q.SQL_CHANGES, [changes.baseline_scan_run_id]) + "  -- compared with the scores above",
         },
+    )  # fmt: skip
+
+
+def _nothing_scored(warehouse: Warehouse, granularity: str, as_of: date | None) -> str:
+    have = ", ".join(f"{g} (as of {d})" for g, d in scored(warehouse))
+    if not have:
+        return "no topics have been scored yet; run `foresight scan` (or `foresight analyze`) first"
+    when = f" as of {as_of}" if as_of else ""
+    return (
+        f"no {granularity} scores{when}; scored so far: {have}. Run `foresight analyze --granularity {granularity}"
+        + (f" --as-of {as_of}" if as_of else "")
+        + "`, or choose a scored granularity"
     )
 
 
-def _topic_card(con: duckdb.DuckDBPyConnection, row: dict[str, Any], evidence: int, places: int) -> TopicCard:
+def _topic_card(warehouse: Warehouse, scores: ScoresRun, row: dict[str, Any], evidence: int, places: int) -> TopicCard:
     topic_id = row["topic_id"]
-    key = row["topic_id"]
-    mix = {str(kind): int(n) for kind, n in con.execute(SQL_MIX, [key]).fetchall()}
+    key = int(topic_id)
+    fit = scores.fit_run_id
+    mix = {str(r["kind"]): int(r["documents"]) for r in q.rows(warehouse, q.SQL_MIX, [fit, key])}
     docs = [
         EvidenceDoc(
             doc_id=str(r["doc_id"]),
@@ -289,9 +271,9 @@ def _topic_card(con: duckdb.DuckDBPyConnection, row: dict[str, Any], evidence: i
             published=_as_date(r["published"]),
             kind=str(r["kind"]),
             source=str(r["source"]),
-            probability=r["probability"],
+            similarity=r["similarity"],
         )
-        for r in _rows(con, SQL_EVIDENCE, [key, evidence])
+        for r in topic_documents(warehouse, fit, key, evidence)
     ]
     return TopicCard(
         topic_id=topic_id,
@@ -304,8 +286,8 @@ def _topic_card(con: duckdb.DuckDBPyConnection, row: dict[str, Any], evidence: i
         first_seen=row.get("first_seen"),
         lead_markets=[str(m) for m in (row.get("lead_markets") or [])],
         series=[float(v or 0) for v in (row.get("recent_series") or [])],
-        places=[(str(p), int(n)) for p, n in con.execute(SQL_PLACES, [key, places]).fetchall()],
-        actors=[(str(a), int(n)) for a, n in con.execute(SQL_ACTORS, [key, places]).fetchall()],
+        places=[(str(r["place"]), int(r["documents"])) for r in q.rows(warehouse, q.SQL_PLACES, [fit, key, places])],
+        actors=[(str(r["actor"]), int(r["documents"])) for r in q.rows(warehouse, q.SQL_ACTORS, [fit, key, places])],
         source_mix=mix,
         evidence=docs,
     )

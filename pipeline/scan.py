@@ -14,7 +14,6 @@ none), and the signal snapshot that alerts compare against is written in one tra
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
@@ -25,16 +24,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
-import duckdb
-
-from pipeline.config import Config
+from pipeline.config import Config, ScanImport
 from pipeline.progress import Progress
 from warehouse import Warehouse
-from warehouse.runs import finish_run, start_run
+from warehouse.runs import Run
 
 log = logging.getLogger("foresight.scan")
-
-INTERRUPTED_MESSAGE = "the process ended before this run finished (killed or crashed); a later scan redid its work"
 
 
 @dataclass
@@ -44,8 +39,8 @@ class ScanContext:
     warehouse: Warehouse
     config: Config
     progress: Progress
-    scan_run_id: int
-    stage_run_id: int = 0
+    scan_run: Run | None = None
+    stage_run: Run | None = None
     as_of: date | None = None
     report_dir: Path | None = None
     alerts_out: TextIO | Path | None = None
@@ -103,48 +98,38 @@ def run_scan(
     defaults to ``[alerts] file``. A stage that raises is recorded as failed with its error and the
     scan goes on; a KeyboardInterrupt (or any BaseException) marks the open runs and propagates.
     """
-    con = warehouse.con
     progress = progress or Progress()
     started = time.monotonic()
-    interrupted = close_interrupted_runs(warehouse)
+    interrupted = warehouse.runs.close_interrupted()
     if interrupted:
         progress.message(f"closed {interrupted} run(s) left unfinished by an interrupted earlier scan")
-    scan_settings = config.section("scan")
     ctx = ScanContext(
         warehouse=warehouse,
         config=config,
         progress=progress,
-        scan_run_id=0,
         as_of=as_of,
-        report_dir=Path(report_dir or scan_settings.get("report_dir", "reports")),
+        report_dir=Path(report_dir or config.scan.report_dir),
         alerts_out=alerts_out if alerts_out is not None else _configured_alerts_out(config),
     )
-    ctx.scan_run_id = start_run(
-        con,
-        "scan",
-        config_hash=config.config_hash(),
-        details={"as_of": as_of.isoformat() if as_of else None, "report_dir": str(ctx.report_dir)},
-    )
     outcomes: list[StageOutcome] = []
+    details = {"as_of": as_of.isoformat() if as_of else None, "report_dir": str(ctx.report_dir)}
     try:
-        for stage in stages if stages is not None else default_stages():
-            outcomes.append(_run_stage(ctx, stage))
-    except BaseException:
-        finish_run(con, ctx.scan_run_id, "failed", _summary(outcomes), error="interrupted")
-        raise
+        with warehouse.runs.start("scan", config_hash=config.config_hash(), details=details) as scan_run:
+            ctx.scan_run = scan_run
+            for stage in stages if stages is not None else default_stages():
+                outcomes.append(_run_stage(ctx, stage))
+            scan_run.counts = _summary(outcomes)
+            failed = [o.name for o in outcomes if o.status == "failed"]
+            if failed:
+                scan_run.status = "failed" if len(failed) == len(outcomes) else "partial"
+            elif any(o.status == "partial" for o in outcomes):
+                scan_run.status = "partial"
+            scan_run.error = "; ".join(f"{o.name}: {o.error}" for o in outcomes if o.error) or None
     finally:
         progress.close()
-    failed = [o.name for o in outcomes if o.status == "failed"]
-    status = "ok"
-    if failed:
-        status = "failed" if len(failed) == len(outcomes) else "partial"
-    elif any(o.status == "partial" for o in outcomes):
-        status = "partial"
-    error = "; ".join(f"{o.name}: {o.error}" for o in outcomes if o.error) or None
-    finish_run(con, ctx.scan_run_id, status, _summary(outcomes), error=error)
     return ScanResult(
-        run_id=ctx.scan_run_id,
-        status=status,
+        run_id=scan_run.id,
+        status=scan_run.status,
         seconds=time.monotonic() - started,
         stages=outcomes,
         report_paths=dict(ctx.results.get("report_paths", {})),
@@ -154,52 +139,30 @@ def run_scan(
 
 
 def _run_stage(ctx: ScanContext, stage: Stage) -> StageOutcome:
-    con = ctx.warehouse.con
-    run_id = start_run(con, "scan", stage=stage.name, parent_run_id=ctx.scan_run_id)
-    ctx.stage_run_id = run_id
+    """One stage under its own child run; an ordinary failure is recorded and the scan goes on to the next."""
+    assert ctx.scan_run is not None
     started = time.monotonic()
     ctx.progress.message(f"scan: {stage.name} ...")
+    run: Run | None = None
     try:
-        counts = dict(stage.run(ctx) or {})
-    except Exception as exc:  # a failing stage is recorded and the scan goes on to the next
+        with ctx.warehouse.runs.child(ctx.scan_run, stage.name) as run:
+            ctx.stage_run = run
+            try:
+                counts = dict(stage.run(ctx) or {})
+            finally:  # a failed stage's row says how long it ran too
+                run.counts = {"seconds": round(time.monotonic() - started, 2)}
+            run.status = str(counts.pop("status", "ok"))
+            run.error = counts.pop("error", None)
+            run.counts = {**counts, **run.counts}
+    except Exception as exc:  # a failing stage is recorded (by the run block) and the scan goes on to the next
         seconds = time.monotonic() - started
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         log.exception("scan stage %s failed", stage.name)
-        _rollback_if_open(ctx.warehouse)
-        finish_run(con, run_id, "failed", {"seconds": round(seconds, 2)}, error=error)
         ctx.progress.message(f"scan: {stage.name} failed after {seconds:.1f}s: {error}")
-        return StageOutcome(stage.name, run_id, "failed", {}, seconds, error)
-    except BaseException:
-        _rollback_if_open(ctx.warehouse)
-        finish_run(con, run_id, "failed", {"seconds": round(time.monotonic() - started, 2)}, error="interrupted")
-        raise
+        return StageOutcome(stage.name, run.id if run else 0, "failed", {}, seconds, error)
     seconds = time.monotonic() - started
-    status = str(counts.pop("status", "ok"))
-    error = counts.pop("error", None)
-    counts["seconds"] = round(seconds, 2)
-    finish_run(con, run_id, status, counts, error=error)
-    ctx.progress.message(f"scan: {stage.name} {status} in {seconds:.1f}s {_short_counts(counts)}")
-    return StageOutcome(stage.name, run_id, status, counts, seconds, error)
-
-
-def close_interrupted_runs(warehouse: Warehouse) -> int:
-    """Mark runs a killed process left `running` as `interrupted`; safe because we hold the write lock."""
-    rows = warehouse.con.execute(
-        """
-        update runs set status = 'interrupted', finished_at = coalesce(finished_at, now()),
-               error = coalesce(error, ?)
-        where status = 'running'
-        returning run_id
-        """,
-        [INTERRUPTED_MESSAGE],
-    ).fetchall()
-    return len(rows)
-
-
-def _rollback_if_open(warehouse: Warehouse) -> None:
-    """A stage that died inside its own transaction must not leave it open for the next stage."""
-    with contextlib.suppress(duckdb.Error):  # raised when no transaction is open: nothing to undo
-        warehouse.con.execute("rollback")
+    ctx.progress.message(f"scan: {stage.name} {run.status} in {seconds:.1f}s {_short_counts(run.counts)}")
+    return StageOutcome(stage.name, run.id, run.status, run.counts, seconds, run.error)
 
 
 def _summary(outcomes: Sequence[StageOutcome]) -> dict[str, Any]:
@@ -212,8 +175,7 @@ def _short_counts(counts: Mapping[str, Any]) -> str:
 
 
 def _configured_alerts_out(config: Config) -> Path | None:
-    target = str(config.section("alerts").get("file", "") or "")
-    return Path(target) if target else None
+    return Path(config.alerts.file) if config.alerts.file else None
 
 
 def counts_of(result: Any) -> dict[str, Any]:
@@ -259,12 +221,11 @@ def default_stages() -> list[Stage]:
 def ingest_stage(ctx: ScanContext) -> dict[str, Any]:
     """Configured export files (``[[scan.imports]]``) first, then every enabled online source."""
     counts: dict[str, Any] = {}
-    imports = ctx.config.section("scan").get("imports", []) or []
-    if imports:
-        counts["imports"] = import_configured_files(ctx, imports)
+    if ctx.config.scan.imports:
+        counts["imports"] = import_configured_files(ctx, ctx.config.scan.imports)
     from pipeline.ingest import run_ingest
 
-    result = run_ingest(ctx.warehouse, ctx.config, parent_run_id=ctx.stage_run_id, progress=ctx.progress)
+    result = run_ingest(ctx.warehouse, ctx.config, parent=ctx.stage_run, progress=ctx.progress)
     counts["sources"] = {o.source: {"status": o.status, **o.counts(), "error": o.error} for o in result.outcomes}
     counts["new"] = result.new + sum(int(c.get("inserted", 0)) for c in counts.get("imports", {}).values())
     counts["requests"] = result.requests
@@ -274,33 +235,36 @@ def ingest_stage(ctx: ScanContext) -> dict[str, Any]:
     return counts
 
 
-def import_configured_files(ctx: ScanContext, imports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Re-read each configured export file; the upsert makes an unchanged file add nothing."""
+def import_configured_files(ctx: ScanContext, imports: Sequence[ScanImport]) -> dict[str, Any]:
+    """Re-read each configured export file (a child run of the ingest stage); an unchanged file adds nothing."""
     from pipeline.importing import import_file
     from sources.files import ColumnMapping, FileImport
 
     base = ctx.config.path.parent if ctx.config.path else Path.cwd()
     per_file: dict[str, Any] = {}
     for entry in imports:
-        path = Path(str(entry["file"]))
+        path = Path(entry.file)
         path = path if path.is_absolute() else base / path
         mapping = ColumnMapping(
-            id=entry.get("id_col"),
-            title=entry.get("title_col"),
-            text=entry.get("text_col"),
-            date=entry.get("date_col"),
-            url=entry.get("url_col"),
-            language=entry.get("lang_col"),
-            split=tuple(entry.get("split", ())),
+            id=entry.id_col or None,
+            title=entry.title_col or None,
+            text=entry.text_col or None,
+            date=entry.date_col or None,
+            url=entry.url_col or None,
+            language=entry.lang_col or None,
+            split=entry.split,
         )
-        source = str(entry.get("source") or path.stem)
-        reader = FileImport(path, str(entry["kind"]), source, mapping, language=entry.get("language"))
+        source = entry.source or path.stem
+        reader = FileImport(path, entry.kind, source, mapping, language=entry.language or None)
         with ctx.progress.step(f"import {source}") as step:
-            result = import_file(ctx.warehouse, reader, config_hash=ctx.config.config_hash())
+            result = import_file(
+                ctx.warehouse,
+                reader,
+                config_hash=ctx.config.config_hash(),
+                batch_size=ctx.config.import_.batch_size,
+                parent=ctx.stage_run,
+            )
             step.update(result.read, result.read)
-        ctx.warehouse.con.execute(
-            "update runs set parent_run_id = ? where run_id = ?", [ctx.stage_run_id, result.run_id]
-        ).fetchall()
         per_file[source] = result.counts()
     return per_file
 
@@ -309,17 +273,30 @@ def analyze_stage(ctx: ScanContext) -> dict[str, Any]:
     """Language, embeddings, topics and emergence scores for everything not yet done."""
     from pipeline.analyze import run_analyze
 
-    result = run_analyze(
-        ctx.warehouse, ctx.config, as_of=ctx.as_of, parent_run_id=ctx.stage_run_id, progress=ctx.progress
-    )
+    result = run_analyze(ctx.warehouse, ctx.config, as_of=ctx.as_of, parent=ctx.stage_run, progress=ctx.progress)
+    ctx.results["scores"] = (result.granularity, result.as_of)
     return counts_of(result)
+
+
+def _scores(ctx: ScanContext):  # noqa: ANN202 - warehouse.signals.ScoresRun | None
+    """The scores this scan shows: those its analyze stage produced, else the latest of the configured granularity."""
+    from warehouse.signals import latest_scores
+
+    granularity, as_of = ctx.results.get("scores", (ctx.config.analysis.granularity, None))
+    return latest_scores(ctx.warehouse, granularity, as_of) or latest_scores(ctx.warehouse, granularity)
 
 
 def report_stage(ctx: ScanContext) -> dict[str, Any]:
     """Write the HTML, Markdown and CSV report of this scan into the report folder."""
     from pipeline.report import build_report, write_report
 
-    report = build_report(ctx.warehouse.con, as_of=ctx.as_of, config=ctx.config)
+    scores = _scores(ctx)
+    report = build_report(
+        ctx.warehouse,
+        as_of=scores.as_of if scores else ctx.as_of,
+        config=ctx.config,
+        granularity=scores.granularity if scores else None,
+    )
     assert ctx.report_dir is not None
     paths = write_report(report, ctx.report_dir)
     ctx.results["report_paths"] = paths
@@ -329,8 +306,9 @@ def report_stage(ctx: ScanContext) -> dict[str, Any]:
 def alerts_stage(ctx: ScanContext) -> dict[str, Any]:
     """Snapshot this scan's signals and emit the new weak signals and turned-strong topics as JSON lines."""
     from pipeline.alerts import emit_alerts, take_snapshot
-
-    snapshot = take_snapshot(ctx.warehouse.con, ctx.scan_run_id)
-    alerts = emit_alerts(ctx.warehouse.con, ctx.scan_run_id, ctx.alerts_out)
+    assert ctx.scan_run is not None
+    scores = _scores(ctx)
+    snapshot = take_snapshot(ctx.warehouse, ctx.scan_run.id, scores)
+    alerts = emit_alerts(ctx.warehouse, scores, ctx.scan_run.id, ctx.alerts_out)
     ctx.results["alerts"] = alerts
     return {"topics_snapshot": snapshot, "alerts": len(alerts)}

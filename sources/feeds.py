@@ -14,7 +14,6 @@ import calendar
 import hashlib
 import html
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,6 +24,7 @@ import feedparser
 from sources.document import Document, parse_date
 from sources.files import Problem
 from sources.http import Fetched, HttpClient, HttpError, RobotsDisallowed, Validators
+from sources.settings import FeedSpec
 
 # Query parameters that only track where a click came from; they never change the article.
 TRACKING_PARAMS = frozenset(
@@ -35,29 +35,6 @@ TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
 
 class FeedError(Exception):
     """The response is not a usable feed (an HTML page, broken XML with no entries); the message says which."""
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """One configured feed: a short `name` (the source name in the warehouse), its URL and options."""
-
-    name: str
-    url: str
-    language: str | None = None
-    full_text: bool = False
-
-    @classmethod
-    def from_mapping(cls, value: Mapping[str, Any]) -> FeedSpec:
-        url = str(value.get("url") or "").strip()
-        if not url:
-            raise ValueError(f"feed {value!r} has no url")
-        name = str(value.get("name") or "").strip() or feed_source_name(url)
-        return cls(
-            name=name,
-            url=url,
-            language=(str(value["language"]) if value.get("language") else None),
-            full_text=bool(value.get("full_text", False)),
-        )
 
 
 @dataclass
@@ -90,13 +67,6 @@ class PageText:
     status: str
     text: str | None = None
     error: str | None = None
-
-
-def feed_source_name(url: str) -> str:
-    """A readable source name for an ad hoc feed: ``feed:host/path``."""
-    parts = urlsplit(url)
-    path = parts.path.rstrip("/")
-    return f"feed:{parts.netloc.lower()}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def fetch_feed(client: HttpClient, spec: FeedSpec, validators: Validators, *, first_seen: date) -> FeedFetch:

@@ -20,7 +20,7 @@ import time
 import urllib.robotparser
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -29,8 +29,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-TOOL_NAME = "foresight"
-TOOL_VERSION = "0.1"
+from sources.settings import HttpSettings
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key", "apikey", "key", "token", "access_token", "client_secret", "secret"})
 
@@ -63,47 +63,6 @@ class ResponseTooLarge(HttpError):
 
 class RobotsDisallowed(HttpError):
     """robots.txt of the host does not allow our User-Agent to fetch this page."""
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """Client settings, read from the ``[http]`` configuration section (see `from_mapping`)."""
-
-    contact: str = ""
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 30.0
-    retries: int = 4
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 60.0
-    retry_after_max_s: float = 120.0
-    max_response_bytes: int = 20_000_000
-    min_interval_s: float = 1.0
-    host_min_interval_s: Mapping[str, float] = field(default_factory=dict)
-    respect_robots: bool = True
-
-    @classmethod
-    def from_mapping(cls, section: Mapping[str, Any]) -> HttpSettings:
-        """Build settings from a config table; unknown keys are ignored, missing keys keep their defaults."""
-        defaults = cls()
-        hosts = section.get("host_min_interval_s", {}) or {}
-        return cls(
-            contact=str(section.get("contact", defaults.contact) or ""),
-            connect_timeout_s=float(section.get("connect_timeout_s", defaults.connect_timeout_s)),
-            read_timeout_s=float(section.get("read_timeout_s", defaults.read_timeout_s)),
-            retries=int(section.get("retries", defaults.retries)),
-            backoff_base_s=float(section.get("backoff_base_s", defaults.backoff_base_s)),
-            backoff_max_s=float(section.get("backoff_max_s", defaults.backoff_max_s)),
-            retry_after_max_s=float(section.get("retry_after_max_s", defaults.retry_after_max_s)),
-            max_response_bytes=int(section.get("max_response_bytes", defaults.max_response_bytes)),
-            min_interval_s=float(section.get("min_interval_s", defaults.min_interval_s)),
-            host_min_interval_s={str(k).lower(): float(v) for k, v in dict(hosts).items()},
-            respect_robots=bool(section.get("respect_robots", defaults.respect_robots)),
-        )
-
-    @property
-    def user_agent(self) -> str:
-        contact = f"; {self.contact}" if self.contact else ""
-        return f"{TOOL_NAME}/{TOOL_VERSION} (technology foresight for the Metropole Ruhr{contact})"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,16 @@
-"""Small SQL stand-ins for the analyst views, for report tests that must not depend on fitting topics.
+"""A real, migrated warehouse holding a handful of hand-written scored topics, for the report and alert tests.
 
-The real views come from the topics migration; these tables have the same names and columns, hold a
-handful of hand-written topics (one with hostile text), and let the report's rendering and escaping
-be tested in milliseconds. `tests/test_demo.py` covers the real path end to end.
+The rows go into the real tables (documents, topics, document_topics, signals, topic_series, topic_lead_markets,
+doc_places, doc_actors, lead_markets, runs), so the report reads them through the real views and queries; one topic
+carries hostile text and one document a hostile title and link. Fitting topics would take minutes on 2 cores;
+`tests/test_demo.py` covers the fitted path end to end.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-import duckdb
+from warehouse import Warehouse
 
 HOSTILE_TITLE = '<script>alert("x")</script> Wasserstoff & <b>Stahl</b>'
 HOSTILE_URL = "javascript:alert(1)"
@@ -66,53 +67,66 @@ TOPICS = [
     ),
 ]
 MARKETS = [
-    (0, "Industrieller Kern & Unternehmerische Dienste", "Industrial Core & Business Services"),
-    (1, "Gesundheit", "Health"),
-    (2, "Ressourceneffizienz", "Resource Efficiency"),
-    (3, "Mobilität", "Mobility"),
-    (4, "Urbanes Bauen & Wohnen", "Urban Construction & Housing"),
+    ("industrieller_kern", "Industrieller Kern & Unternehmerische Dienste", "Industrial Core & Business Services"),
+    ("gesundheit", "Gesundheit", "Health"),
+    ("ressourceneffizienz", "Ressourceneffizienz", "Resource Efficiency"),
+    ("mobilitaet", "Mobilität", "Mobility"),
+    ("urbanes_bauen", "Urbanes Bauen & Wohnen", "Urban Construction & Housing"),
 ]
+MARKET_ID = {name: market_id for market_id, name, _ in MARKETS}
+FIT_RUN = 1
+# documents: doc_id, topic_id, title, url, published, kind, source, similarity, places, actors
+DOCUMENTS = [
+    ("bt:1", 1, HOSTILE_TITLE, HOSTILE_URL, date(2023, 3, 1), "policy", "bundestag", 0.9, ["Duisburg", "Essen"],
+     ["thyssenkrupp"]),
+    ("news:2", 1, "Elektrolyseur in Duisburg", "https://example.org/a?b=1", date(2023, 5, 1), "news", "waz", 0.8,
+     ["Duisburg"], ["Stadtwerke Duisburg"]),
+    ("bt:3", 2, "Wärmepumpen im Bestand", "https://example.org/w", date(2023, 6, 1), "policy", "bundestag", 0.7,
+     ["Bochum"], []),
+]  # fmt: skip
 
 
-def create_view_stand_ins(con: duckdb.DuckDBPyConnection, run_id: int = 1, as_of: date = date(2023, 12, 31)) -> None:
-    """Create tables named like the analyst views and fill them with the topics above."""
-    con.execute(
-        """
-        create table v_emerging_topics (topic_id bigint, label varchar, top_terms varchar[], score double,
-          signal_class varchar, trend varchar, growth double, first_seen date, lead_markets varchar[],
-          kinds_present varchar[], recent_series integer[], as_of date, granularity varchar, run_id bigint)
-        """
-    )
-    for t in TOPICS:
+def fill_scored_warehouse(wh: Warehouse, run_id: int = 20, as_of: date = date(2023, 12, 31)) -> None:
+    """Write the topics above as one fit (run 1) scored by one emergence run (`run_id`) as of `as_of`, yearly."""
+    con = wh.con
+    con.execute("insert into runs (run_id, command, stage, started_at, status) values (?, 'analyze', 'topics', "
+                "now(), 'ok')", [FIT_RUN])  # fmt: skip
+    con.execute("insert into runs (run_id, command, stage, started_at, status) values (?, 'analyze', 'emergence', "
+                "now(), 'ok')", [run_id])  # fmt: skip
+    con.executemany("insert into lead_markets (lead_market_id, name_de, name_en) values (?, ?, ?)", MARKETS)
+    for topic_id, label, terms, score, signal_class, trend, growth, first_seen, markets, series in TOPICS:
         con.execute(
-            "insert into v_emerging_topics values (?, ?, ?, ?, ?, ?, ?, ?, ?, ['policy'], ?, ?, 'year', ?)",
-            [*t, as_of, run_id],
+            """insert into topics (topic_id, label, top_terms, space, centroid, size, first_seen, first_seen_run_id,
+                                   last_seen_run_id, status, updated_at)
+               values (?, ?, ?, 'tfidf-svd#1', [1.0, 0.0], ?, ?, ?, ?, 'active', now())""",
+            [topic_id, label, terms, sum(series), first_seen, FIT_RUN, FIT_RUN],
         )
-    con.execute(
-        """
-        create table v_lead_market_overview (lead_market_id integer, name_de varchar, name_en varchar,
-          documents bigint, topics bigint, weak_signals bigint, strong_signals bigint, top_topic_id bigint,
-          top_topic_label varchar)
-        """
-    )
-    for m in MARKETS:
-        con.execute("insert into v_lead_market_overview values (?, ?, ?, 10, 1, 1, 0, 1, 'x')", list(m))
-    con.execute(
-        """
-        create table v_topic_evidence (topic_id bigint, doc_id varchar, title varchar, url varchar,
-          published date, kind varchar, source varchar, probability double, places varchar[], actors varchar[])
-        """
-    )
-    con.execute(
-        "insert into v_topic_evidence values (1, 'bt:1', ?, ?, DATE '2023-03-01', 'policy', 'bundestag', 0.9, "
-        "['Duisburg', 'Essen'], ['thyssenkrupp'])",
-        [HOSTILE_TITLE, HOSTILE_URL],
-    )
-    con.execute(
-        "insert into v_topic_evidence values (1, 'news:2', 'Elektrolyseur in Duisburg', 'https://example.org/a?b=1', "
-        "DATE '2023-05-01', 'news', 'waz', 0.8, ['Duisburg'], ['Stadtwerke Duisburg'])"
-    )
-    con.execute(
-        "insert into v_topic_evidence values (2, 'bt:3', 'Wärmepumpen im Bestand', 'https://example.org/w', "
-        "DATE '2023-06-01', 'policy', 'bundestag', 0.7, ['Bochum'], [])"
-    )
+        con.execute(
+            """insert into signals (run_id, fit_run_id, as_of, granularity, topic_id, score, signal_class, trend,
+                                    growth, kinds_present, evidence)
+               values (?, ?, ?, 'year', ?, ?, ?, ?, ?, ['policy'], '{}')""",
+            [run_id, FIT_RUN, as_of, topic_id, score, signal_class, trend, growth],
+        )
+        for rank, name in enumerate(markets, start=1):
+            con.execute(
+                "insert into topic_lead_markets values (?, ?, ?, 1, 1.0, ?)", [run_id, topic_id, MARKET_ID[name], rank]
+            )
+        for back, count in enumerate(reversed(series)):
+            con.execute(
+                "insert into topic_series values (?, ?, ?, 'year', ?, 'all', 'all', ?, 100, ?)",
+                [run_id, FIT_RUN, topic_id, date(as_of.year - back, 1, 1), count, count / 100],
+            )
+    for doc_id, topic_id, title, url, published, kind, source, similarity, places, actors in DOCUMENTS:
+        con.execute(
+            """insert into documents (doc_id, kind, source, title, text, url, published, content_hash, first_run_id,
+                                      last_run_id, inserted_at, updated_at)
+               values (?, ?, ?, ?, 'text', ?, ?, ?, 1, 1, now(), now())""",
+            [doc_id, kind, source, title, url, published, doc_id],
+        )
+        con.execute("insert into document_topics values (?, ?, ?, ?)", [doc_id, topic_id, FIT_RUN, similarity])
+        for place in places:
+            con.execute("insert into doc_places (doc_id, municipality) values (?, ?)", [doc_id, place])
+        for actor in actors:
+            con.execute("insert into doc_actors (doc_id, actor) values (?, ?)", [doc_id, actor])
+        con.execute("insert into doc_lead_markets (doc_id, lead_market_id, score) values (?, ?, 0.8)",
+                    [doc_id, "ressourceneffizienz" if topic_id == 1 else "urbanes_bauen"])  # fmt: skip

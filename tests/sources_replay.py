@@ -22,7 +22,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipeline.config import merge_settings
+from pipeline.config import merge_settings, toml_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -201,45 +201,9 @@ merged = merge_settings
 
 
 def write_config(path: Path, settings: dict[str, Any]) -> Path:
-    """Write settings as a foresight.toml (tables, arrays of tables, strings, numbers, booleans, lists)."""
-    lines: list[str] = []
-    _toml_table(lines, [], settings)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Write settings as a foresight.toml, as a user would (see `pipeline.config.toml_text`)."""
+    path.write_text(toml_text(settings), encoding="utf-8")
     return path
-
-
-def _toml_table(lines: list[str], prefix: list[str], table: dict[str, Any]) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict) and not _is_table_list(v)}
-    if prefix and scalars:
-        lines.append(f"[{'.'.join(_toml_key(p) for p in prefix)}]")
-    for key, value in scalars.items():
-        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in table.items():
-        if isinstance(value, dict):
-            _toml_table(lines, [*prefix, key], value)
-        elif _is_table_list(value):
-            for item in value:
-                lines.append(f"[[{'.'.join(_toml_key(p) for p in [*prefix, key])}]]")
-                for k, v in item.items():
-                    lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-
-
-def _is_table_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))
 
 
 @contextmanager

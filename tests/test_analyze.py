@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,20 +16,12 @@ import numpy as np
 import pytest
 from typer.testing import Result
 
-from models.topics import TopicConfig
-from pipeline.analyze import (
-    AnalyzeError,
-    AnalyzeSettings,
-    add_periods,
-    period_start,
-    periods_between,
-    run_analyze,
-)
-from pipeline.config import load_config
+from models.periods import PeriodError, add_periods, period_start, periods_between
+from pipeline.analyze import AnalyzeError, run_analyze
+from pipeline.config import Config, load_config
 from sources.document import Document
 from warehouse.db import Warehouse
 from warehouse.documents import upsert_documents
-from warehouse.runs import finish_run, start_run
 
 VOCABULARY = {
     "hydrogen": ["Wasserstoff", "Elektrolyseur", "Stahlwerk", "Direktreduktion", "Wasserstoffnetz", "Ammoniak"],
@@ -40,12 +31,21 @@ VOCABULARY = {
 # documents per quarter (8 quarters of 2021-2022): hydrogen grows, heat is flat, the pandemic fades
 PER_QUARTER = {"hydrogen": [2, 3, 4, 6, 8, 11, 14, 18], "heat": [8] * 8, "pandemic": [18, 15, 12, 9, 6, 4, 3, 2]}
 MARKETS = {"hydrogen": "ressourceneffizienz", "heat": "urbanes_bauen", "pandemic": "gesundheit"}
-SETTINGS = AnalyzeSettings(
-    topic=TopicConfig(reduction="pca", n_components=5, min_topic_size=6, seed=3),
-    embedding_dim=16,
-    run_language=False,
-    window={"week": 104, "month": 48, "quarter": 8, "year": 12},
-)
+# The configuration these tests analyse with, as a user writes it (read through the real loader).
+CONFIG_TOML = """
+[topics]
+reduction = "pca"
+n_components = 5
+min_topic_size = 6
+seed = 3
+embedding_dim = 16
+lead_market_seeds = false
+
+[analysis]
+granularity = "quarter"
+run_language = false
+window = { quarter = 8 }
+"""
 AS_OF = date(2022, 12, 31)
 
 
@@ -105,15 +105,20 @@ def write_language_fixture(wh: Warehouse) -> None:
 
 def build_warehouse(path: Path, documents: list[Document] | None = None) -> None:
     with Warehouse.open_writer(path) as wh:
-        run = start_run(wh.con, "import", source="test")
-        upsert_documents(wh.con, documents or corpus(), run)
-        finish_run(wh.con, run, "ok")
+        with wh.runs.start("import", source="test") as run:
+            upsert_documents(wh, documents or corpus(), run.id)
         write_language_fixture(wh)
+
+
+def write_test_config(folder: Path) -> Config:
+    path = folder / "foresight.toml"
+    path.write_text(CONFIG_TOML, encoding="utf-8")
+    return load_config(path)
 
 
 def analyze(path: Path, **options: object) -> object:
     with Warehouse.open_writer(path) as wh:
-        return run_analyze(wh, load_config(None), granularity="quarter", as_of=AS_OF, settings=SETTINGS, **options)
+        return run_analyze(wh, write_test_config(path.parent), granularity="quarter", as_of=AS_OF, **options)
 
 
 def query(path: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
@@ -127,7 +132,7 @@ def test_periods() -> None:
     assert add_periods(date(2023, 10, 1), 2, "quarter") == date(2024, 4, 1)
     assert add_periods(date(2023, 1, 1), -3, "month") == date(2022, 10, 1)
     assert len(periods_between(date(2021, 2, 1), date(2022, 12, 31), "quarter")) == 8
-    with pytest.raises(AnalyzeError, match="unknown granularity 'fortnight'"):
+    with pytest.raises(PeriodError, match="unknown granularity 'fortnight'"):
         period_start(date(2023, 1, 1), "fortnight")
 
 
@@ -151,13 +156,17 @@ def test_analyze_ranks_the_growing_topic_first_with_its_lead_market_and_evidence
     evidence = query(
         db_path,
         """select e.places, e.actors, e.kind, e.url from v_topic_evidence e
-           join v_emerging_topics t using (topic_id) where t.label = ? limit 1""",
+           join v_emerging_topics t using (granularity, topic_id) where t.label = ? limit 1""",
         [label],
     )
     assert evidence[0][0] == ["Duisburg"] and evidence[0][1] == ["thyssenkrupp Steel"]
     overview = dict(
         (r[0], r[1:])
-        for r in query(db_path, "select lead_market_id, documents, topics, top_topic_label from v_lead_market_overview")
+        for r in query(
+            db_path,
+            "select lead_market_id, documents, topics, top_topic_label from v_lead_market_overview "
+            "where granularity = 'quarter'",
+        )
     )
     assert overview["ressourceneffizienz"] == (66, 1, label)
     assert overview["mobilitaet"] == (0, 0, None)
@@ -192,7 +201,7 @@ def test_second_analyze_embeds_and_fits_nothing_and_keeps_topic_ids(db_path: Pat
 def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path: Path) -> None:
     build_warehouse(db_path)
     with Warehouse.open_writer(db_path) as wh:
-        early = run_analyze(wh, load_config(None), granularity="quarter", as_of=date(2022, 6, 30), settings=SETTINGS)
+        early = run_analyze(wh, write_test_config(db_path.parent), granularity="quarter", as_of=date(2022, 6, 30))
     assert early.embedded == query(db_path, "select count(*) from documents where published <= '2022-06-30'")[0][0]
     late_assigned = query(
         db_path, "select count(*) from document_topics dt join documents d using (doc_id) where d.published > ?",
@@ -219,13 +228,19 @@ def test_too_few_documents_fail_with_advice(db_path: Path) -> None:
 
 
 @pytest.fixture
-def analysed(db_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def analysed(db_path: Path, cli: Callable[..., Result]) -> Callable[..., Result]:
+    """`foresight --config foresight.toml ...` on the analysed test warehouse (the TOML is read as a user's)."""
     build_warehouse(db_path)
-    monkeypatch.setattr(AnalyzeSettings, "from_config", classmethod(lambda cls, config: replace(SETTINGS)))
-    result = cli("analyze", "--granularity", "quarter", "--as-of", "2022-12-31")
+    write_test_config(db_path.parent)
+    config = str(db_path.parent / "foresight.toml")
+
+    def run(*args: str) -> Result:
+        return cli("--config", config, *args)
+
+    result = run("analyze", "--as-of", "2022-12-31")
     assert result.exit_code == 0, result.stderr
-    assert "3 topics (3 new" in result.stdout
-    return cli
+    assert "as of 2022-12-31 (quarter)" in result.stdout and "3 topics (3 new" in result.stdout
+    return run
 
 
 def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[..., Result]) -> None:
@@ -247,7 +262,11 @@ def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[...
     csv_lines = analysed("emerging", "--format", "csv").stdout.splitlines()
     assert csv_lines[0].startswith("id,label,top_terms,score") and len(csv_lines) == 4
     missing = analysed("emerging", "--as-of", "2019-12-31")
-    assert missing.exit_code == 1 and "foresight analyze --as-of 2019-12-31" in missing.stderr
+    assert missing.exit_code == 1 and "foresight analyze --granularity quarter --as-of 2019-12-31" in missing.stderr
+    monthly = analysed("emerging", "--granularity", "month")
+    assert monthly.exit_code == 1 and "no month scores; scored so far: quarter (latest as of 2022-12-31)" in (
+        monthly.stderr
+    )
 
 
 def test_topic_shows_series_and_evidence(analysed: Callable[..., Result]) -> None:

@@ -33,7 +33,7 @@ WRITER = textwrap.dedent(
         docs = [Document(doc_id=f"t:{step}-{i}", kind="news", source="t", title=f"Meldung {step}-{i}",
                          published=date(2024, 1, 1)) for i in range(10)]
         wh.con.execute("begin transaction")
-        upsert_documents(wh.con, docs, run_id)
+        upsert_documents(wh, docs, run_id)
         wh.con.execute("commit")
         time.sleep(0.05)
     finish_run(wh.con, run_id, "ok")

@@ -117,14 +117,18 @@ def test_report_and_alerts_commands_read_the_demo_warehouse(demo_run, tmp_path) 
 
     folder, _, _ = demo_run
     runner = CliRunner()
-    db = str(folder / "foresight.duckdb")
-    result = runner.invoke(app, ["--db", db, "report", "--out", str(tmp_path / "weekly.html"), "--format", "html,csv"])
+    db, config = str(folder / "foresight.duckdb"), str(folder / "foresight.toml")
+    result = runner.invoke(
+        app, ["--db", db, "--config", config, "report", "--out", str(tmp_path / "weekly.html"), "--format", "html,csv"]
+    )
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "weekly.html").exists() and (tmp_path / "weekly.csv").exists()
     assert not (tmp_path / "weekly.md").exists()
-    late = runner.invoke(app, ["--db", db, "report", "--as-of", "2019-06-30"])
-    assert late.exit_code == 1 and "foresight analyze --as-of 2019-06-30" in late.stderr
-    alerts = runner.invoke(app, ["--db", db, "alerts"])
+    late = runner.invoke(app, ["--db", db, "--config", config, "report", "--as-of", "2019-06-30"])
+    assert late.exit_code == 1 and "foresight analyze --granularity quarter --as-of 2019-06-30" in late.stderr
+    monthly = runner.invoke(app, ["--db", db, "report"])  # the default configuration asks for monthly scores
+    assert monthly.exit_code == 1 and "no month scores; scored so far: quarter" in monthly.stderr
+    alerts = runner.invoke(app, ["--db", db, "--config", config, "alerts"])
     assert alerts.exit_code == 0, alerts.stderr
     lines = [json.loads(line) for line in alerts.stdout.splitlines()]
     assert lines and {a["alert"] for a in lines} <= {"new_weak_signal", "turned_strong"}

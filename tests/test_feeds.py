@@ -12,13 +12,13 @@ from sources.feeds import (
     FeedSpec,
     canonical_url,
     extract_page_text,
-    feed_source_name,
     fetch_feed,
     news_doc_id,
     parse_feed,
     strip_html,
 )
 from sources.http import HttpClient, HttpSettings, Validators
+from sources.settings import feed_source_name
 from tests.sources_replay import fixture
 
 TODAY = date(2026, 11, 27)

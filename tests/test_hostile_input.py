@@ -17,21 +17,19 @@ import resource
 import time
 from collections.abc import Iterator
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import lxml.html
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from pipeline.config import load_config
+from pipeline.config import config_from_mapping, load_config
 from pipeline.ingest import IngestResult, run_ingest
 from pipeline.report import build_report, write_report
 from tests.conftest import FIXTURES
-from tests.report_fixture import create_view_stand_ins
+from tests.report_fixture import fill_scored_warehouse
 from tests.sources_replay import local_server, write_config
 from warehouse import Warehouse
 
@@ -135,20 +133,24 @@ def test_the_report_built_from_hostile_documents_is_inert(tmp_path, server) -> N
     db = tmp_path / "w.duckdb"
     url = serve(server, "/script", (HOSTILE / "script_links.rss.xml").read_bytes())
     ingest(db, server, [{"name": "hostile", "url": url}])
-    with duckdb.connect(str(tmp_path / "report.duckdb")) as con:
-        for name in ("001_foundation.sql", "005_scan.sql"):
-            con.execute(resources.files("warehouse.migrations").joinpath(name).read_text(encoding="utf-8"))
-        create_view_stand_ins(con)
+    with Warehouse.open_writer(tmp_path / "report.duckdb") as wh:
+        fill_scored_warehouse(wh)
+        con = wh.con
         con.execute("attach ? as ingested (read_only)", [str(db)])
         con.execute("insert into documents select * from ingested.documents")
+        con.execute("insert into document_topics select doc_id, 1, 1, 0.9 from ingested.documents")
+        con.execute("insert into doc_actors (doc_id, actor) select doc_id, title from ingested.documents")
         # Also the raw hostile strings a less careful source could deliver: markup and a javascript: URL.
         con.execute(
-            """insert into v_topic_evidence
-               select 1, doc_id, title, url, published, kind, source, 0.9, ['Duisburg'], [title] from documents
-               union all select 2, 'raw:1', '<script>alert(1)</script><img src=x onerror=alert(2)>',
-                                'JaVaScRiPt:alert(3)', DATE '2024-11-05', 'news', 'raw', 0.8, ['<b>Essen</b>'], []"""
+            """insert into documents (doc_id, kind, source, title, url, published, content_hash, first_run_id,
+                                      last_run_id, inserted_at, updated_at)
+               values ('raw:1', 'news', 'raw', '<script>alert(1)</script><img src=x onerror=alert(2)>',
+                       'JaVaScRiPt:alert(3)', DATE '2024-11-05', 'x', 1, 1, now(), now())"""
         )
-        paths = write_report(build_report(con), tmp_path / "report")
+        con.execute("insert into document_topics values ('raw:1', 2, 1, 0.95)")
+        con.execute("insert into doc_places (doc_id, municipality) values ('raw:1', '<b>Essen</b>')")
+        report = build_report(wh, config=config_from_mapping({"analysis": {"granularity": "year"}}))
+        paths = write_report(report, tmp_path / "report")
     html = paths["html"].read_text(encoding="utf-8")
     tree = lxml.html.fromstring(html)
     assert tree.xpath("//script") == [] and tree.xpath("//iframe | //object | //embed | //img") == []

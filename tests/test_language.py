@@ -117,7 +117,7 @@ def test_long_text_is_cut_at_boundaries_within_the_limit() -> None:
 
 
 def test_configured_trained_pipeline_falls_back_when_not_installed(caplog: pytest.LogCaptureFixture) -> None:
-    settings = LanguageSettings.from_mapping({"trained": {"de": "de_core_news_lg"}})
+    settings = LanguageSettings(trained={"de": "de_core_news_lg"})
     with caplog.at_level(logging.WARNING):
         nlp, name = load_pipeline("de", settings)
     assert name == "blank-de+hanta"
@@ -127,4 +127,4 @@ def test_configured_trained_pipeline_falls_back_when_not_installed(caplog: pytes
 
 def test_unsupported_configured_language_is_refused() -> None:
     with pytest.raises(ValueError, match="fr not supported"):
-        LanguageSettings.from_mapping({"languages": ["de", "fr"]})
+        LanguageSettings(languages=("de", "fr"))

@@ -15,7 +15,6 @@ from sources.document import Document
 from tests.language_support import DUISBURG, SOLID_STATE_ABSTRACT, annotator, real_texts, rub_news
 from warehouse import Warehouse
 from warehouse.documents import upsert_documents
-from warehouse.runs import finish_run, start_run
 
 
 def documents() -> list[Document]:
@@ -42,10 +41,8 @@ def documents() -> list[Document]:
 
 
 def load(db: Path, docs: list[Document]) -> None:
-    with Warehouse.open_writer(db) as wh:
-        run = start_run(wh.con, "import", source="test")
-        upsert_documents(wh.con, docs, run)
-        finish_run(wh.con, run, "ok")
+    with Warehouse.open_writer(db) as wh, wh.runs.start("import", source="test") as run:
+        upsert_documents(wh, docs, run.id)
 
 
 def step(db: Path, **options: object) -> dict[str, int]:

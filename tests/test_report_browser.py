@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
-import duckdb
 import pytest
 
+from pipeline.config import config_from_mapping
 from pipeline.report import build_report, write_report
 from tests.browser import measure, needs_chromium, open_page
-from tests.report_fixture import TOPICS, create_view_stand_ins
+from tests.report_fixture import TOPICS, fill_scored_warehouse
+from warehouse import Warehouse
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture
 def report_file(tmp_path):
-    with duckdb.connect(str(tmp_path / "report.duckdb")) as con:
-        for name in ("001_foundation.sql", "005_scan.sql"):
-            con.execute(resources.files("warehouse.migrations").joinpath(name).read_text(encoding="utf-8"))
-        create_view_stand_ins(con)
-        report = build_report(con)
+    with Warehouse.open_writer(tmp_path / "report.duckdb") as wh:
+        fill_scored_warehouse(wh)
+        report = build_report(wh, config=config_from_mapping({"analysis": {"granularity": "year"}}))
     return write_report(report, tmp_path / "out", ["html"])["html"], report
 
 

@@ -24,9 +24,10 @@ import pytest
 
 from pipeline.demo import DEMO_AS_OF, ReplayServer, demo_config
 from pipeline.progress import LogProgress, Progress, RichProgress, make_progress
-from pipeline.scan import INTERRUPTED_MESSAGE, Stage, ingest_stage, run_scan
+from pipeline.scan import Stage, ingest_stage, run_scan
 from tests.scan_helpers import small_sample
 from warehouse import Warehouse
+from warehouse.runs import INTERRUPTED_MESSAGE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -320,7 +321,7 @@ def _demo_toml(base_url: str, folder: Path, sample: Path) -> str:
 @pytest.mark.slow
 def test_scan_command_on_a_scanned_warehouse_prints_its_summary(cli, db_path, tmp_path, replay, sample, scanned,
                                                                 monkeypatch) -> None:  # fmt: skip
-    """`foresight scan --config FILE` as cron runs it: a summary per stage, the report path, alerts on stdout."""
+    """`foresight --config FILE scan` as cron runs it: a summary per stage, the report path, alerts on stdout."""
     import shutil
 
     shutil.copy(scanned[0], db_path)
@@ -328,12 +329,12 @@ def test_scan_command_on_a_scanned_warehouse_prints_its_summary(cli, db_path, tm
     config.write_text(_demo_toml(replay.base_url, tmp_path, sample), encoding="utf-8")
     monkeypatch.setenv("FORESIGHT_EPO_KEY", "demo-key")
     monkeypatch.setenv("FORESIGHT_EPO_SECRET", "demo-secret")
-    result = cli("scan", "--config", str(config), "--as-of", str(DEMO_AS_OF), "--alerts", "-")
+    result = cli("--config", str(config), "scan", "--as-of", str(DEMO_AS_OF), "--alerts", "-")
     assert result.exit_code == 0, result.stderr
     assert re.search(r"scan run \d+: ok in [\d.]+s", result.stderr)
     for stage in ("ingest", "analyze", "report", "alerts"):
         assert re.search(rf"│ {stage}\s+│ ok", result.stderr), result.stderr
     assert f"report (html): {tmp_path / 'reports'}" in result.stdout
     assert "alerts: 0 " in result.stdout  # the copied warehouse already holds this scan's snapshot
-    bad = cli("scan", "--config", str(config), "--as-of", "31.12.2023")
+    bad = cli("--config", str(config), "scan", "--as-of", "31.12.2023")
     assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.stderr

@@ -130,7 +130,7 @@ def test_a_config_file_with_a_secret_that_others_can_read_is_refused(tmp_path, m
         load_config(config)
     assert "chmod 600" in str(refused.value) and EPO_SECRET not in str(refused.value)
     config.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    assert load_config(config).section("sources")["epo"]["consumer_secret"] == EPO_SECRET
+    assert load_config(config).sources.epo.consumer_secret == EPO_SECRET
 
 
 def test_the_command_refuses_a_readable_secret_file_in_one_line_without_echoing_it(tmp_path, cli, db_path) -> None:

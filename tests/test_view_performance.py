@@ -29,7 +29,7 @@ def fill(con, rng: random.Random) -> None:
     )
     for topic_id in range(1, 8):
         con.execute(
-            """insert into topics (topic_id, label, top_terms, backend, centroid, size, first_seen,
+            """insert into topics (topic_id, label, top_terms, space, centroid, size, first_seen,
                                    first_seen_run_id, last_seen_run_id, status, updated_at)
                values (?, ?, ?, 'tfidf-svd#1', [0.1, 0.2], 5, DATE '2020-01-01', 1, 1, 'active', now())""",
             [topic_id, f"Thema {topic_id}", [f"wort{topic_id}", "Wasserstoff"]],

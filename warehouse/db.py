@@ -15,16 +15,22 @@ file. A file written by a newer foresight (a version we do not know) is refused,
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
 import shutil
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+if TYPE_CHECKING:
+    from warehouse.runs import Runs
 
 DEFAULT_DB = "foresight.duckdb"
 ENV_DB = "FORESIGHT_DB"
@@ -41,6 +47,10 @@ class WarehouseMissing(WarehouseError):
 
 class WarehouseLocked(WarehouseError):
     """Another process holds the write lock."""
+
+
+class QueryError(WarehouseError):
+    """An ad hoc SQL query failed; the message is DuckDB's first line."""
 
 
 class SchemaTooNew(WarehouseError):
@@ -86,13 +96,69 @@ def latest_version() -> int:
 
 
 class Warehouse:
-    """One open warehouse file. Use as a context manager; `con` is the DuckDB connection."""
+    """One open warehouse file; use it as a context manager.
+
+    This object is the one owner of the DuckDB connection: the functions of the `warehouse` package take it and
+    hold every SQL statement; `pipeline/` calls those functions and never the connection (`con` is for the
+    `warehouse` package and for tests). Writes that belong together go through `transaction()`; the `runs` table
+    through `runs` (see `warehouse/runs.py`).
+    """
 
     def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
         self.path = path  # the warehouse file the user named (a reader actually reads `published_path`)
         self.con = con
         self.read_only = read_only
         self._closed = False
+        self._depth = 0  # open transaction() blocks; only the outermost begins and commits
+        self._doomed = False  # an inner block failed: the outermost must roll back, not commit
+        self._runs: Runs | None = None
+
+    @property
+    def runs(self) -> Runs:
+        """The run bookkeeping of this warehouse (`warehouse.runs.Runs`)."""
+        if self._runs is None:
+            from warehouse.runs import Runs
+
+            self._runs = Runs(self)
+        return self._runs
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside happens together or not at all.
+
+        A failure inside rolls the transaction back and propagates. Blocks nest: an inner block joins the outer
+        transaction, and if it fails the whole outer transaction is rolled back even when the caller catches the
+        error (a half-written inner step must never be committed by an outer one).
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._doomed = True
+                raise
+            finally:
+                self._depth -= 1
+            return
+        self.con.execute("begin transaction")
+        self._depth, self._doomed = 1, False
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.rollback()
+            raise
+        self._depth = 0
+        if self._doomed:
+            self.rollback()
+            raise WarehouseError("a step inside this transaction failed, so nothing of it was saved")
+        self.con.execute("commit")  # a failed commit ends the transaction itself (DuckDB rolls back)
+
+    def rollback(self) -> None:
+        """Undo an open transaction left by a step that failed inside it; nothing happens when none is open."""
+        self._depth, self._doomed = 0, False
+        with contextlib.suppress(duckdb.Error):  # raised when no transaction is open: nothing to undo
+            self.con.execute("rollback")
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -171,6 +237,20 @@ class Warehouse:
     ) -> None:
         self.close()
 
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """An analyst's ad hoc SQL (`foresight sql`): column names and rows; a bad query raises `QueryError`.
+
+        Readers open the published snapshot read-only, so a query can look but never change anything.
+        """
+        try:
+            cursor = self.con.execute(sql, list(params))
+            if cursor.description is None:
+                return [], []
+            return [d[0] for d in cursor.description], cursor.fetchall()
+        except duckdb.Error as exc:
+            text = str(exc).strip()
+            raise QueryError(text.splitlines()[0] if text else type(exc).__name__) from None
+
     # -- schema -------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -191,17 +271,12 @@ class Warehouse:
         for migration in migrations():
             if migration.version <= current:
                 continue
-            self.con.execute("begin transaction")
-            try:
+            with self.transaction():
                 self.con.execute(migration.sql)
                 self.con.execute(
                     "insert into schema_version (version, name, applied_at) values (?, ?, now())",
                     [migration.version, migration.name],
                 )
-                self.con.execute("commit")
-            except BaseException:
-                self.con.execute("rollback")
-                raise
             applied.append(migration)
         return applied
 

@@ -9,13 +9,15 @@ staging the whole input before merging lets DuckDB spill to disk instead of hold
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from sources.document import Document
+from warehouse.db import Warehouse
 
 BATCH_SIZE = 5_000
 
@@ -46,7 +48,7 @@ class UpsertCounts:
 
 
 def upsert_documents(
-    con: duckdb.DuckDBPyConnection, documents: Iterable[Document], run_id: int, batch_size: int = BATCH_SIZE
+    warehouse: Warehouse, documents: Iterable[Document], run_id: int, batch_size: int = BATCH_SIZE
 ) -> UpsertCounts:
     """Insert new and update changed documents; the caller owns the transaction.
 
@@ -54,6 +56,7 @@ def upsert_documents(
     `doc_id` that repeats within one call keeps its last version and counts once, whichever batch
     it was in; re-running the same input therefore reports 0 inserted and 0 updated.
     """
+    con = warehouse.con
     staged = 0
     for batch in _batches(documents, batch_size):
         table = _arrow_batch(batch, first_seq=staged)
@@ -151,3 +154,28 @@ def _merge_staged(con: duckdb.DuckDBPyConnection, run_id: int, staged: int) -> U
     finally:
         con.execute("drop table if exists _incoming_documents")
     return counts
+
+
+def documents_per_source(warehouse: Warehouse) -> list[tuple[Any, ...]]:
+    """Documents per kind, source and year (`foresight status`)."""
+    return warehouse.con.execute(
+        """
+        select kind, source, year(published) as year, count(*) as documents
+        from documents group by all order by kind, source, year nulls last
+        """
+    ).fetchall()
+
+
+def document_count(warehouse: Warehouse) -> int:
+    row = warehouse.con.execute("select count(*) from documents").fetchone()
+    return int(row[0]) if row else 0
+
+
+def known_publication_dates(warehouse: Warehouse, doc_ids: Sequence[str]) -> dict[str, Any]:
+    """The stored `published` date of those documents that have one (an undated item keeps its first-seen day)."""
+    if not doc_ids:
+        return {}
+    rows = warehouse.con.execute(
+        "select doc_id, published from documents where doc_id in (select unnest(?::varchar[]))", [list(doc_ids)]
+    ).fetchall()
+    return {str(doc_id): published for doc_id, published in rows if published is not None}

@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from warehouse.db import Warehouse
+
 DOC_TABLES = ("doc_terms", "doc_places", "doc_actors", "doc_lead_markets", "doc_language")
 
 
@@ -103,8 +105,9 @@ _SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def count_pending(con: duckdb.DuckDBPyConnection) -> int:
+def count_pending(warehouse: Warehouse) -> int:
     """Documents without a language result, or whose content changed since it was computed."""
+    con = warehouse.con
     row = con.execute(
         """
         select count(*) from documents d left join doc_language l using (doc_id)
@@ -114,11 +117,12 @@ def count_pending(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def pending_documents(con: duckdb.DuckDBPyConnection, limit: int, exclude: Sequence[str] = ()) -> list[PendingDocument]:
+def pending_documents(warehouse: Warehouse, limit: int, exclude: Sequence[str] = ()) -> list[PendingDocument]:
     """The next `limit` documents waiting for the language step, in doc_id order (texts of this batch only).
 
     `exclude` lists doc_ids the caller already gave up on in this run, so they are not offered again.
     """
+    con = warehouse.con
     ids = con.execute(
         """
         select d.doc_id
@@ -142,8 +146,9 @@ def pending_documents(con: duckdb.DuckDBPyConnection, limit: int, exclude: Seque
     return [PendingDocument(str(r[0]), r[1], r[2], str(r[3])) for r in rows]
 
 
-def write_language_batch(con: duckdb.DuckDBPyConnection, batch: LanguageBatch, run_id: int) -> None:
+def write_language_batch(warehouse: Warehouse, batch: LanguageBatch, run_id: int) -> None:
     """Replace all language-step rows of the batch's documents; the caller owns the transaction."""
+    con = warehouse.con
     if not batch.doc_ids:
         return
     ids = pa.table({"doc_id": pa.array(batch.doc_ids, pa.string())})
@@ -189,8 +194,9 @@ def _insert(
         con.unregister("_language_rows")
 
 
-def sync_lead_markets(con: duckdb.DuckDBPyConnection, markets: Iterable[Sequence[Any]]) -> int:
+def sync_lead_markets(warehouse: Warehouse, markets: Iterable[Sequence[Any]]) -> int:
     """Insert or update the lead_markets rows: (id, code, number, name_de, name_en, description, description_en)."""
+    con = warehouse.con
     rows = [tuple(m) for m in markets]
     for row in rows:
         con.execute(

@@ -17,6 +17,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from warehouse.db import Warehouse
+
 
 @dataclass(frozen=True)
 class KnownTopic:
@@ -30,7 +32,8 @@ class KnownTopic:
     member_ids: list[str]
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def table_exists(warehouse: Warehouse, name: str) -> bool:
+    con = warehouse.con
     row = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchall()
     return bool(row and row[0][0])
 
@@ -38,15 +41,14 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 # -- embeddings -------------------------------------------------------------------------------------
 
 
-def documents_without_embedding(
-    con: duckdb.DuckDBPyConnection, space: str, *, published_until: date | None = None
-) -> list[str]:
+def documents_without_embedding(warehouse: Warehouse, space: str, *, published_until: date | None = None) -> list[str]:
     """Ids of documents with no vector in embedding space `space` yet: those published up to `published_until`
     (if given) and those without a date (they join no series, but can still be searched by similarity)."""
+    con = warehouse.con
     rows = con.execute(
         """
         select d.doc_id from documents d
-        anti join (select doc_id from embeddings where backend = ?) e using (doc_id)
+        anti join (select doc_id from embeddings where space = ?) e using (doc_id)
         where ?::date is null or d.published is null or d.published <= ?::date
         order by d.doc_id
         """,
@@ -71,8 +73,9 @@ def _placeholders(batch: Sequence[str]) -> str:
     return ", ".join("?" * len(batch))
 
 
-def document_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> list[tuple[str, str | None, str | None]]:
+def document_texts(warehouse: Warehouse, doc_ids: Sequence[str]) -> list[tuple[str, str | None, str | None]]:
     """``(doc_id, title, text)`` of the given documents, in doc_id order."""
+    con = warehouse.con
     rows = [
         row
         for batch in _key_batches(doc_ids)
@@ -83,10 +86,9 @@ def document_texts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> li
     return [(str(r[0]), r[1], r[2]) for r in rows]
 
 
-def write_embeddings(
-    con: duckdb.DuckDBPyConnection, space: str, doc_ids: Sequence[str], vectors: np.ndarray, run_id: int
-) -> int:
+def write_embeddings(warehouse: Warehouse, space: str, doc_ids: Sequence[str], vectors: np.ndarray, run_id: int) -> int:
     """Store vectors; a (doc_id, space) pair that already has one is left alone."""
+    con = warehouse.con
     if len(doc_ids) == 0:
         return 0
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -100,9 +102,9 @@ def write_embeddings(
     try:
         con.execute(
             """
-            insert into embeddings (doc_id, backend, dim, vector, run_id, created_at)
+            insert into embeddings (doc_id, space, dim, vector, run_id, created_at)
             select i.doc_id, ?, ?, i.vector, ?, now() from _incoming_embeddings i
-            anti join (select doc_id from embeddings where backend = ?) e using (doc_id)
+            anti join (select doc_id from embeddings where space = ?) e using (doc_id)
             """,
             [space, dim, run_id, space],
         ).fetchall()
@@ -111,11 +113,12 @@ def write_embeddings(
     return len(doc_ids)
 
 
-def load_embeddings(con: duckdb.DuckDBPyConnection, space: str, doc_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+def load_embeddings(warehouse: Warehouse, space: str, doc_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Vectors of `doc_ids` (those that have one), in doc_id order, as one float32 matrix."""
+    con = warehouse.con
     tables = [
         con.sql(
-            f"select doc_id, vector from embeddings where doc_id in ({_placeholders(batch)}) and backend = ? "
+            f"select doc_id, vector from embeddings where doc_id in ({_placeholders(batch)}) and space = ? "
             "order by doc_id",
             params=[*batch, space],
         ).to_arrow_table()  # a relation hands Arrow over without the extra copy a DB-API result makes
@@ -142,8 +145,9 @@ class EmbeddingModel:
     fitted_on: int
 
 
-def current_embedding_model(con: duckdb.DuckDBPyConnection, backend: str) -> EmbeddingModel | None:
+def current_embedding_model(warehouse: Warehouse, backend: str) -> EmbeddingModel | None:
     """The newest stored version of `backend`, or None before its first fit."""
+    con = warehouse.con
     rows = con.execute(
         """
         select space, version, state, fitted_on from embedding_models
@@ -155,10 +159,11 @@ def current_embedding_model(con: duckdb.DuckDBPyConnection, backend: str) -> Emb
 
 
 def save_embedding_model(
-    con: duckdb.DuckDBPyConnection, backend: str, state: bytes, fitted_on: int, fitted_until: date, run_id: int
+    warehouse: Warehouse, backend: str, state: bytes, fitted_on: int, fitted_until: date, run_id: int
 ) -> EmbeddingModel:
     """Store a new version of `backend` and delete the vectors of its older versions (they can be recomputed)."""
-    current = current_embedding_model(con, backend)
+    con = warehouse.con
+    current = current_embedding_model(warehouse, backend)
     version = current.version + 1 if current else 1
     space = f"{backend}#{version}"
     con.execute(
@@ -169,19 +174,21 @@ def save_embedding_model(
         [space, backend, version, state, fitted_on, fitted_until, run_id],
     ).fetchall()
     con.execute(
-        "delete from embeddings where backend in (select space from embedding_models where backend = ? and space <> ?)",
+        "delete from embeddings where space in (select space from embedding_models where backend = ? and space <> ?)",
         [backend, space],
     ).fetchall()
     return EmbeddingModel(space, version, state, fitted_on)
 
 
-def count_documents(con: duckdb.DuckDBPyConnection, published_until: date) -> int:
+def count_documents(warehouse: Warehouse, published_until: date) -> int:
+    con = warehouse.con
     rows = con.execute("select count(*) from documents where published <= ?", [published_until]).fetchall()
     return int(rows[0][0])
 
 
-def document_ids(con: duckdb.DuckDBPyConnection, published_until: date) -> list[str]:
+def document_ids(warehouse: Warehouse, published_until: date) -> list[str]:
     """Every document published up to a date, by doc_id: what a corpus-fitted embedding model learns from."""
+    con = warehouse.con
     rows = con.execute(
         "select doc_id from documents where published <= ? order by doc_id", [published_until]
     ).fetchall()
@@ -191,21 +198,37 @@ def document_ids(con: duckdb.DuckDBPyConnection, published_until: date) -> list[
 # -- the analysis window ----------------------------------------------------------------------------
 
 
-def window_documents(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[dict[str, Any]]:
-    """Documents published in ``[start, end]``: doc_id, kind, published, title, text; by doc_id."""
+@dataclass(frozen=True, slots=True)
+class WindowDocument:
+    """A document of the analysis window as the topic and emergence stages need it."""
+
+    doc_id: str
+    kind: str
+    published: date
+    title: str | None
+    text: str | None
+    source: str
+    language: str | None
+
+
+def window_documents(warehouse: Warehouse, start: date, end: date) -> list[WindowDocument]:
+    """Documents published in ``[start, end]``, by doc_id (language: the language step's, else the record's)."""
+    con = warehouse.con
     rows = con.execute(
         """
-        select doc_id, kind, published, title, text from documents
-        where published between ? and ? order by doc_id
+        select d.doc_id, d.kind, d.published, d.title, d.text, d.source, coalesce(l.language, d.language)
+        from documents d left join doc_language l using (doc_id)
+        where d.published between ? and ? order by d.doc_id
         """,
         [start, end],
     ).fetchall()
-    return [{"doc_id": r[0], "kind": r[1], "published": r[2], "title": r[3], "text": r[4]} for r in rows]
+    return [WindowDocument(str(r[0]), str(r[1]), r[2], r[3], r[4], str(r[5]), r[6]) for r in rows]
 
 
-def document_terms(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
+def document_terms(warehouse: Warehouse, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
     """The language step's terms per document (best termhood first), or {} before the language step ran."""
-    if not doc_ids or not table_exists(con, "doc_terms"):
+    con = warehouse.con
+    if not doc_ids or not table_exists(warehouse, "doc_terms"):
         return {}
     con.register("_wanted_docs", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
     try:
@@ -224,10 +247,11 @@ def document_terms(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> di
 
 
 def document_lead_markets(
-    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], min_score: float = 0.0
+    warehouse: Warehouse, doc_ids: Sequence[str], min_score: float = 0.0
 ) -> dict[str, list[tuple[str, float]]]:
     """Lead markets per document with score >= `min_score`, best first; {} before the language step ran."""
-    if not doc_ids or not table_exists(con, "doc_lead_markets"):
+    con = warehouse.con
+    if not doc_ids or not table_exists(warehouse, "doc_lead_markets"):
         return {}
     con.register("_wanted_docs", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
     try:
@@ -250,15 +274,16 @@ def document_lead_markets(
 # -- topics and fits --------------------------------------------------------------------------------
 
 
-def known_topics(con: duckdb.DuckDBPyConnection) -> list[KnownTopic]:
+def known_topics(warehouse: Warehouse) -> list[KnownTopic]:
     """Stable topics a new fit may continue (not merged away), with the documents of their latest fit.
 
     The members let the pipeline recompute each centroid in the current embedding space, so a refitted
     embedding model does not break topic identity.
     """
+    con = warehouse.con
     rows = con.execute(
         """
-        select t.topic_id, t.centroid, t.backend, t.first_seen, t.status,
+        select t.topic_id, t.centroid, t.space, t.first_seen, t.status,
                coalesce(list(dt.doc_id order by dt.doc_id) filter (where dt.doc_id is not null), [])
         from topics t
         left join document_topics dt on dt.topic_id = t.topic_id and dt.run_id = t.last_seen_run_id
@@ -271,17 +296,27 @@ def known_topics(con: duckdb.DuckDBPyConnection) -> list[KnownTopic]:
     ]
 
 
-def last_fit(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
-    """(run_id, fit_key) of the latest successful topics fit, or None."""
+@dataclass(frozen=True)
+class LastFit:
+    """The latest successful topics fit: its run, the key of its inputs and how many topics it found."""
+
+    run_id: int
+    fit_key: str
+    topics: int
+
+
+def last_fit(warehouse: Warehouse) -> LastFit | None:
+    """The latest successful topics fit (not a reuse of an earlier one), or None."""
+    con = warehouse.con
     row = con.execute(
         """
-        select run_id, details->>'fit_key' from runs
+        select run_id, details->>'fit_key', coalesce((counts->>'topics')::integer, 0) from runs
         where stage = 'topics' and status = 'ok' and details->>'fit_key' is not null
           and (counts->>'reused')::boolean is not true
         order by run_id desc limit 1
         """
     ).fetchall()
-    return (int(row[0][0]), str(row[0][1])) if row else None
+    return LastFit(int(row[0][0]), str(row[0][1]), int(row[0][2])) if row else None
 
 
 @dataclass
@@ -302,9 +337,9 @@ class TopicRow:
 
 
 def write_fit(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     run_id: int,
-    backend: str,
+    space: str,
     topics: Sequence[TopicRow],
     merges: Sequence[tuple[int, int, int, float]],
     assignments: Sequence[tuple[str, int, float]],
@@ -312,14 +347,15 @@ def write_fit(
     """Store one fit: create or update stable topics, record links and merges, mark the rest dormant.
 
     `merges` are ``(fit_topic, absorbed_topic_id, into_topic_id, similarity)``; `assignments` are
-    ``(doc_id, fit_topic, probability)``. Returns fit_topic -> stable topic_id.
+    ``(doc_id, fit_topic, similarity)``. Returns fit_topic -> stable topic_id.
     """
+    con = warehouse.con
     ids: dict[int, int] = {}
     for topic in topics:
         if topic.topic_id is None:
             row = con.execute(
                 """
-                insert into topics (label, top_terms, term_weights, representative_doc_ids, backend, centroid, size,
+                insert into topics (label, top_terms, term_weights, representative_doc_ids, space, centroid, size,
                                     first_seen, first_seen_run_id, last_seen_run_id, status, merged_into, updated_at)
                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', null, now()) returning topic_id
                 """,
@@ -328,7 +364,7 @@ def write_fit(
                     topic.top_terms,
                     topic.term_weights,
                     topic.representative_doc_ids,
-                    backend,
+                    space,
                     topic.centroid.astype(float).tolist(),
                     topic.size,
                     topic.first_seen,
@@ -384,15 +420,15 @@ def write_fit(
             {
                 "doc_id": pa.array([a[0] for a in assignments], pa.string()),
                 "topic_id": pa.array([ids[a[1]] for a in assignments], pa.int64()),
-                "probability": pa.array([float(a[2]) for a in assignments], pa.float64()),
+                "similarity": pa.array([float(a[2]) for a in assignments], pa.float64()),
             }
         )
         con.register("_incoming_assignments", table)
         try:
             con.execute(
                 """
-                insert into document_topics (doc_id, topic_id, run_id, probability)
-                select doc_id, topic_id, ?, probability from _incoming_assignments
+                insert into document_topics (doc_id, topic_id, run_id, similarity)
+                select doc_id, topic_id, ?, similarity from _incoming_assignments
                 """,
                 [run_id],
             ).fetchall()
@@ -401,24 +437,37 @@ def write_fit(
     return ids
 
 
-def fit_assignments(con: duckdb.DuckDBPyConnection, fit_run_id: int) -> list[dict[str, Any]]:
-    """Members of a fit with what the series need: doc_id, topic_id, probability, kind, published."""
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A document assigned to a stable topic by one fit, with its cosine similarity to the topic's centroid."""
+
+    doc_id: str
+    topic_id: int
+    similarity: float | None
+    kind: str
+    published: date | None
+
+
+def fit_assignments(warehouse: Warehouse, fit_run_id: int) -> list[Member]:
+    """The members of a fit, by doc_id."""
+    con = warehouse.con
     rows = con.execute(
         """
-        select dt.doc_id, dt.topic_id, dt.probability, d.kind, d.published
+        select dt.doc_id, dt.topic_id, dt.similarity, d.kind, d.published
         from document_topics dt join documents d using (doc_id)
         where dt.run_id = ? order by dt.doc_id
         """,
         [fit_run_id],
     ).fetchall()
-    return [{"doc_id": r[0], "topic_id": int(r[1]), "probability": r[2], "kind": r[3], "published": r[4]} for r in rows]
+    return [Member(str(r[0]), int(r[1]), r[2], str(r[3]), r[4]) for r in rows]
 
 
 # -- series and signals -----------------------------------------------------------------------------
 
 
-def signals_exist(con: duckdb.DuckDBPyConnection, fit_run_id: int, granularity: str, as_of: date) -> int | None:
+def signals_exist(warehouse: Warehouse, fit_run_id: int, granularity: str, as_of: date) -> int | None:
     """The emergence run that already scored this fit for this granularity and date, if any."""
+    con = warehouse.con
     row = con.execute(
         """
         select max(run_id) from signals where fit_run_id = ? and granularity = ? and as_of = ?
@@ -428,8 +477,9 @@ def signals_exist(con: duckdb.DuckDBPyConnection, fit_run_id: int, granularity: 
     return int(row[0][0]) if row and row[0][0] is not None else None
 
 
-def write_series(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+def write_series(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert topic_series rows (dicts with the table's column names)."""
+    con = warehouse.con
     columns = [
         "run_id",
         "fit_run_id",
@@ -445,12 +495,14 @@ def write_series(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any
     return _insert_dicts(con, "topic_series", columns, rows)
 
 
-def write_topic_lead_markets(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+def write_topic_lead_markets(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]]) -> int:
+    con = warehouse.con
     columns = ["run_id", "topic_id", "lead_market_id", "documents", "weight", "rank"]
     return _insert_dicts(con, "topic_lead_markets", columns, rows)
 
 
-def write_signals(con: duckdb.DuckDBPyConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+def write_signals(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]]) -> int:
+    con = warehouse.con
     columns = [
         "run_id",
         "fit_run_id",

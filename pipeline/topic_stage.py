@@ -1,0 +1,181 @@
+"""The topics stage of `foresight analyze`: fit BERTopic over the analysis window and keep topic ids stable.
+
+The window's documents, their stored vectors and the language step's terms go into `models.topics.fit_topics`; the
+fit's topics are linked to the stable topics already in the warehouse by centroid cosine (`models.topics.link_topics`)
+so that a topic keeps its id across scans. The same window, documents, terms and settings as the last fit give the
+same fit, so that fit is reused instead of computed again (a second `analyze` with nothing new is quick).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.embeddings import document_text
+from models.topics import TopicConfig, TopicError, fit_topics, link_topics, terms_document
+from pipeline.config import Config
+from warehouse.db import Warehouse
+from warehouse.runs import Run
+from warehouse.topics import (
+    KnownTopic,
+    TopicRow,
+    document_terms,
+    known_topics,
+    last_fit,
+    load_embeddings,
+    window_documents,
+    write_fit,
+)
+
+if TYPE_CHECKING:
+    from pipeline.analyze import AnalyzeResult, Window
+
+
+def lead_market_seed_words() -> tuple[str, ...]:
+    """Every seed term of the nine lead markets and the cross-cutting technologies, German and English."""
+    from models.lead_markets import load_lead_markets
+
+    data = load_lead_markets()
+    groups = [m.seeds for m in data.markets] + [c.seeds for c in data.cross_cutting]
+    return tuple(sorted({term for seeds in groups for terms in seeds.values() for term in terms}))
+
+
+def topic_config(config: Config) -> TopicConfig:
+    """The topic model's settings, with the lead markets' seed words added when `[topics] lead_market_seeds`."""
+    model = config.topics.model
+    if config.topics.lead_market_seeds:
+        from dataclasses import replace
+
+        model = replace(model, seed_words=tuple(sorted({*model.seed_words, *lead_market_seed_words()})))
+    return model
+
+
+def fit_key(
+    config: Config, model: TopicConfig, space: str, window: Window, doc_ids: Sequence[str], n_terms: int
+) -> str:
+    """Same key = same documents, terms, embedding space and settings: the fit would come out the same."""
+    payload = json.dumps(
+        [space, asdict(model), config.topics.link_threshold, [window.start.isoformat(), window.as_of.isoformat()],
+         n_terms],
+        sort_keys=True,
+    )  # fmt: skip
+    digest = hashlib.sha256(payload.encode())
+    for doc_id in doc_ids:
+        digest.update(doc_id.encode() + b"\n")
+    return digest.hexdigest()[:24]
+
+
+def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, result: AnalyzeResult) -> None:
+    """Fit (or reuse) the window's topics, link them to the stable ids and store the fit with its run's end."""
+    from pipeline.analyze import AnalyzeError
+
+    documents = window_documents(warehouse, window.start, window.as_of)
+    space = result.space or config.topics.backend
+    ids, vectors = load_embeddings(warehouse, space, [d.doc_id for d in documents])
+    terms = document_terms(warehouse, ids)
+    model = topic_config(config)
+    key = fit_key(config, model, space, window, ids, sum(len(v) for v in terms.values()))
+    run.update_details({"fit_key": key, "window_start": window.start.isoformat(), "as_of": window.as_of.isoformat()})
+    result.window_documents = len(ids)
+    previous = last_fit(warehouse)
+    if previous and previous.fit_key == key:
+        result.fit_run_id, result.fit_reused, result.topics = previous.run_id, True, previous.topics
+        run.counts = {"reused": True, "fit_run_id": previous.run_id, "documents": len(ids)}
+        return
+    by_id = {d.doc_id: d for d in documents}
+    texts = [
+        terms_document(terms[doc_id]) if terms.get(doc_id) else document_text(by_id[doc_id].title, by_id[doc_id].text)
+        for doc_id in ids
+    ]
+    started = time.perf_counter()
+    try:
+        fit = fit_topics(ids, texts, vectors, model)
+    except TopicError as exc:
+        raise AnalyzeError(f"topics as of {window.as_of}: {exc}") from None
+    fit_seconds = time.perf_counter() - started
+    known, known_centroids = _known_centroids(warehouse, space)
+    numbers = [t.fit_topic for t in fit.topics]
+    links = link_topics(
+        np.vstack([t.centroid for t in fit.topics]) if fit.topics else np.zeros((0, 1)),
+        numbers,
+        known_centroids,
+        config.topics.link_threshold,
+    )
+    primary = {link.fit_topic: link for link in links if link.relation != "merged"}
+    rows = []
+    for topic in fit.topics:
+        link = primary[topic.fit_topic]
+        published = [by_id[fit.doc_ids[i]].published for i in topic.members]
+        rows.append(
+            TopicRow(
+                fit_topic=topic.fit_topic,
+                topic_id=known[link.known].topic_id if link.known is not None else None,
+                relation=link.relation,
+                similarity=link.similarity,
+                label=topic.label,
+                top_terms=topic.top_terms,
+                term_weights=topic.term_weights,
+                representative_doc_ids=topic.representative_doc_ids,
+                centroid=topic.centroid,
+                size=len(topic.members),
+                first_seen=min(published),
+            )
+        )
+    continued_id = {r.fit_topic: r.topic_id for r in rows if r.topic_id is not None}
+    merges = [
+        (link.fit_topic, known[link.known].topic_id, continued_id[link.fit_topic], link.similarity or 0.0)
+        for link in links
+        if link.relation == "merged" and link.known is not None and link.fit_topic in continued_id
+    ]
+    assignments = [
+        (fit.doc_ids[i], int(fit.assignments[i]), float(fit.similarities[i]))
+        for i in range(len(fit.doc_ids))
+        if fit.assignments[i] >= 0
+    ]
+    with warehouse.transaction():
+        write_fit(warehouse, run.id, space, rows, merges, assignments)
+        run.finish(
+            counts={
+                "documents": len(ids),
+                "topics": len(rows),
+                "new": sum(r.relation == "new" for r in rows),
+                "continued": sum(r.relation == "continued" for r in rows),
+                "merged": len(merges),
+                "assigned": len(assignments),
+                "outliers": len(ids) - len(assignments),
+                "fit_seconds": round(fit_seconds, 3),
+                "link_write_seconds": round(time.perf_counter() - started - fit_seconds, 3),
+            }
+        )
+    result.fit_run_id = run.id
+    result.topics, result.new_topics = run.counts["topics"], run.counts["new"]
+    result.continued_topics, result.merged_topics = run.counts["continued"], run.counts["merged"]
+
+
+def _known_centroids(warehouse: Warehouse, space: str) -> tuple[list[KnownTopic], np.ndarray]:
+    """Stable topics with their centroids in the current space: the mean vector of their latest fit's documents.
+
+    A topic whose documents have no vectors in this space keeps its stored centroid if that was computed in the
+    same space; otherwise it cannot be compared and stays out of the linking (it turns dormant).
+    """
+    known = known_topics(warehouse)
+    members = sorted({doc_id for topic in known for doc_id in topic.member_ids})
+    ids, vectors = load_embeddings(warehouse, space, members)
+    row_of = {doc_id: i for i, doc_id in enumerate(ids)}
+    usable, centroids = [], []
+    for topic in known:
+        rows = [row_of[d] for d in topic.member_ids if d in row_of]
+        if rows:
+            centroids.append(vectors[rows].mean(axis=0))
+        elif topic.space == space:
+            centroids.append(topic.centroid)
+        else:
+            continue
+        usable.append(topic)
+    return usable, np.vstack(centroids) if centroids else np.zeros((0, 1))
