@@ -154,8 +154,8 @@ def rising_terms(
     if n_terms == 0 or columns.size - recent < 1:
         return []
     recent_columns, earlier_columns = columns[-recent:], columns[:-recent]
-    k1 = np.floor(count_matrix[:, recent_columns].sum(axis=1))
-    k0 = np.floor(count_matrix[:, earlier_columns].sum(axis=1))
+    k1 = np.floor(count_matrix[:, recent_columns].sum(axis=1)).astype(np.int64)
+    k0 = np.floor(count_matrix[:, earlier_columns].sum(axis=1)).astype(np.int64)
     n1 = float(document_matrix[0, recent_columns].sum())
     n0 = float(document_matrix[0, earlier_columns].sum())
     total = k0 + k1
