@@ -20,6 +20,10 @@ from models.emergence_popularity import PopularityThresholds, _classes, _thresho
 from models.emergence_series import _counts_and_totals
 from models.emergence_sources import SOURCE_KINDS
 
+# Series per call of block_indicators: its temporary arrays (burst costs and back-pointers, pairwise differences)
+# stay bounded (tens of MB) however many series are scored; measured no slower than one call for all.
+_ROWS_PER_BLOCK = 4096
+
 #: Keys of ``EmergenceScore.evidence`` (and columns of ``score_table``) in the order a report lists them; the
 #: per-kind shares ``share_<kind>`` follow for the kinds passed.
 EVIDENCE_KEYS = (
@@ -108,13 +112,15 @@ def _indicator_arrays(counts: np.ndarray, totals: np.ndarray, valid: np.ndarray,
     n_rows = counts.shape[0]
     arrays: dict[str, np.ndarray] = {}
     tails: list[np.ndarray] = []
-    for rows, columns in _observed_groups(valid):
-        block = block_indicators(counts[np.ix_(rows, columns)], totals[np.ix_(rows, columns)], columns, cfg)
-        tails.append(block.pop("popularity_tail").ravel())
-        for key, values in block.items():
-            if key not in arrays:
-                arrays[key] = np.empty(n_rows, dtype=values.dtype)
-            arrays[key][rows] = values
+    for group, columns in _observed_groups(valid):
+        for start in range(0, group.size, _ROWS_PER_BLOCK):
+            rows = group[start : start + _ROWS_PER_BLOCK]
+            block = block_indicators(counts[np.ix_(rows, columns)], totals[np.ix_(rows, columns)], columns, cfg)
+            tails.append(block.pop("popularity_tail").ravel())
+            for key, values in block.items():
+                if key not in arrays:
+                    arrays[key] = np.empty(n_rows, dtype=values.dtype)
+                arrays[key][rows] = values
     arrays["popularity_values"] = np.concatenate(tails) if tails else np.zeros(0)
     return arrays
 
