@@ -53,7 +53,7 @@ def _observed_groups(valid: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """
     n_rows = valid.shape[0]
     if n_rows == 0:
-        return []
+        return [(np.arange(0), np.arange(0))]  # no series: one empty block keeps every indicator's shape
     if (valid == valid[:1]).all():
         return [(np.arange(n_rows), np.flatnonzero(valid[0]))]
     _, inverse = np.unique(np.packbits(valid, axis=1), axis=0, return_inverse=True)

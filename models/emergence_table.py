@@ -18,7 +18,7 @@ from models.emergence_indicators import block_indicators
 from models.emergence_observed import _observed_groups, _observed_matrix
 from models.emergence_popularity import PopularityThresholds, _classes, _thresholds_of_values
 from models.emergence_series import _counts_and_totals
-from models.emergence_sources import SOURCE_KINDS
+from models.emergence_sources import SOURCE_KINDS, _check_kinds
 
 # Series per call of block_indicators: its temporary arrays (burst costs and back-pointers, pairwise differences)
 # stay bounded (tens of MB) however many series are scored; measured no slower than one call for all.
@@ -92,9 +92,7 @@ def _kind_sums(
     counts_by_kind: Mapping[str, ArrayLike], n_rows: int, n_all: int, valid: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Per kind, the documents of each series; per-period kind counts are cut like ``counts`` and masked."""
-    unknown = sorted(set(counts_by_kind) - set(SOURCE_KINDS))
-    if unknown:
-        raise ValueError(f"unknown source kind(s) {unknown}; expected some of {list(SOURCE_KINDS)}")
+    _check_kinds(counts_by_kind, "counts_by_kind")
     n = valid.shape[1]
     sums: dict[str, np.ndarray] = {}
     for kind, values in counts_by_kind.items():
@@ -107,13 +105,15 @@ def _kind_sums(
     return sums
 
 
-def _indicator_arrays(counts: np.ndarray, totals: np.ndarray, valid: np.ndarray, cfg: EmergenceConfig) -> dict:
+def _indicator_arrays(
+    counts: np.ndarray, totals: np.ndarray, valid: np.ndarray, cfg: EmergenceConfig
+) -> dict[str, np.ndarray]:
     """``block_indicators`` per group of series with the same observed periods, scattered back into series order."""
     n_rows = counts.shape[0]
     arrays: dict[str, np.ndarray] = {}
     tails: list[np.ndarray] = []
     for group, columns in _observed_groups(valid):
-        for start in range(0, group.size, _ROWS_PER_BLOCK):
+        for start in range(0, max(group.size, 1), _ROWS_PER_BLOCK):  # an empty group still gives its columns
             rows = group[start : start + _ROWS_PER_BLOCK]
             block = block_indicators(counts[np.ix_(rows, columns)], totals[np.ix_(rows, columns)], columns, cfg)
             tails.append(block.pop("popularity_tail").ravel())

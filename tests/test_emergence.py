@@ -945,3 +945,9 @@ def test_scoring_series_with_many_observed_patterns_is_fast():
     elapsed = time.perf_counter() - started
     assert sorted(set(table["n_observed"].tolist())) == list(range(11, 21))
     assert elapsed < 2.0, f"scoring took {elapsed:.2f} s"
+
+
+def test_scoring_no_series_gives_empty_results():
+    assert score_many(np.zeros((0, 5)), [10] * 5) == []
+    table = score_table(np.zeros((0, 5)), [10] * 5)
+    assert set(EVIDENCE_KEYS) < set(table) and all(len(column) == 0 for column in table.values())
