@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from models.emergence_config import DEFAULTS
 from models.emergence_series import _counts_and_totals
 
 # Probabilities of the burst automaton are kept inside (0, 1) so that logarithms stay finite.
@@ -102,7 +103,12 @@ def _burst_states(
 
 
 def kleinberg_bursts(
-    counts: ArrayLike, totals: ArrayLike, *, s: float = 2.0, gamma: float = 1.0, n_states: int = 2
+    counts: ArrayLike,
+    totals: ArrayLike,
+    *,
+    s: float = DEFAULTS.burst_s,
+    gamma: float = DEFAULTS.burst_gamma,
+    n_states: int = DEFAULTS.burst_states,
 ) -> BurstResult:
     """Kleinberg's burst automaton for batched data ("enumerating bursts", Kleinberg 2003 §4).
 

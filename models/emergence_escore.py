@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from models.emergence_config import DEFAULTS
 from models.emergence_series import _counts_and_totals
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -73,7 +74,13 @@ def _escore_rows(counts: np.ndarray, totals: np.ndarray, active: int) -> tuple[n
     return 2.0 * active_trend + recent_trend + slope, active_trend, recent_trend, slope
 
 
-def escore(counts: ArrayLike, totals: ArrayLike, *, base_periods: int = 3, active_periods: int = 7) -> EScore:
+def escore(
+    counts: ArrayLike,
+    totals: ArrayLike,
+    *,
+    base_periods: int = DEFAULTS.base_periods,
+    active_periods: int = DEFAULTS.active_periods,
+) -> EScore:
     """Porter–Carley emergence score (EScore) of a term or topic series.
 
     Variant implemented: Carley, Newman, Porter & Garner (2018), "An indicator of technical emergence",
@@ -160,13 +167,13 @@ def emergence_criteria(
     totals: ArrayLike,
     *,
     n_actors: int | None = None,
-    base_periods: int = 3,
-    active_periods: int = 7,
-    max_base_share: float = 0.15,
-    min_periods_present: int = 3,
-    min_records: float = 7,
-    min_actors: int = 2,
-    min_relative_growth: float = 1.5,
+    base_periods: int = DEFAULTS.base_periods,
+    active_periods: int = DEFAULTS.active_periods,
+    max_base_share: float = DEFAULTS.max_base_share,
+    min_periods_present: int = DEFAULTS.min_periods_present,
+    min_records: float = DEFAULTS.min_records,
+    min_actors: int = DEFAULTS.min_actors,
+    min_relative_growth: float = DEFAULTS.min_relative_growth,
 ) -> EmergenceCriteria:
     """The Porter–Carley criteria a term or topic must meet before its EScore counts as emergence.
 

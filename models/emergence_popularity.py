@@ -13,12 +13,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from models.emergence_config import DEFAULTS, POPULARITY_FLOOR
 from models.emergence_series import _as_matrix, _one_series
 
 SignalClass = Literal["noise", "weak", "strong"]
-
-#: Popularity values at or below this are "faded away" and ignored for percentile thresholds (as in BERTrend).
-POPULARITY_FLOOR = 1e-5
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -41,7 +39,9 @@ def _popularity_rows(counts: np.ndarray, decay_factor: float, decay_power: float
     return result
 
 
-def popularity(counts: ArrayLike, *, decay_factor: float = 0.01, decay_power: float = 2.0) -> np.ndarray:
+def popularity(
+    counts: ArrayLike, *, decay_factor: float = DEFAULTS.decay_factor, decay_power: float = DEFAULTS.decay_power
+) -> np.ndarray:
     """BERTrend popularity per period: grows with new documents, decays while a topic gets none.
 
     ``P_t = P_{t-1} + n_t`` when ``n_t > 0`` (new documents in period t); otherwise
@@ -67,26 +67,36 @@ class PopularityThresholds:
     high: float
 
 
-def popularity_thresholds(
-    popularities: ArrayLike, *, window: int = 4, lower_percentile: float = 10, upper_percentile: float = 90
+def _thresholds_of_values(
+    values: np.ndarray, lower_percentile: float, upper_percentile: float, floor: float
 ) -> PopularityThresholds:
-    """BERTrend thresholds: percentiles of all popularity values in the last ``window`` periods of all topics.
-
-    ``popularities`` is topics x periods (from ``popularity``). Values ``<= 1e-5`` (topics that faded away) are left
-    out so they do not drag the thresholds down, as in BERTrend. With no values left both thresholds are 0.
-    Percentiles use numpy's linear interpolation (as BERTrend's ``np.percentile``).
-    """
-    if window < 1:
-        raise ValueError(f"window must be >= 1 period, got {window}")
     if not 0 <= lower_percentile <= upper_percentile <= 100:
         raise ValueError("percentiles must satisfy 0 <= lower <= upper <= 100")
-    matrix = _as_matrix(popularities, "popularities")
-    values = matrix[:, -window:].ravel()
-    values = values[values > POPULARITY_FLOOR]
+    values = values[values > floor]
     if values.size == 0:
         return PopularityThresholds(low=0.0, high=0.0)
     low, high = np.percentile(values, [lower_percentile, upper_percentile])
     return PopularityThresholds(low=float(low), high=float(high))
+
+
+def popularity_thresholds(
+    popularities: ArrayLike,
+    *,
+    window: int = DEFAULTS.popularity_window,
+    lower_percentile: float = DEFAULTS.lower_percentile,
+    upper_percentile: float = DEFAULTS.upper_percentile,
+    floor: float = POPULARITY_FLOOR,
+) -> PopularityThresholds:
+    """BERTrend thresholds: percentiles of all popularity values in the last ``window`` periods of all topics.
+
+    ``popularities`` is topics x periods (from ``popularity``). Values ``<= floor`` (1e-5: topics that faded away)
+    are left out so they do not drag the thresholds down, as in BERTrend. With no values left both thresholds are 0.
+    Percentiles use numpy's linear interpolation (as BERTrend's ``np.percentile``).
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1 period, got {window}")
+    matrix = _as_matrix(popularities, "popularities")
+    return _thresholds_of_values(matrix[:, -window:].ravel(), lower_percentile, upper_percentile, floor)
 
 
 def _ols_slope_rows(values: np.ndarray) -> np.ndarray:
@@ -97,17 +107,28 @@ def _ols_slope_rows(values: np.ndarray) -> np.ndarray:
     return (values - values.mean(axis=1, keepdims=True)) @ t / float(t @ t)
 
 
-def _classify_rows(popularity_matrix: np.ndarray, low: float, high: float, window: int) -> np.ndarray:
+def _popularity_rising(popularity_matrix: np.ndarray, window: int) -> np.ndarray:
+    """Whether popularity rises: least-squares slope of the last ``window`` values > 0 (one value: it is > 0)."""
     latest = popularity_matrix[:, -1] if popularity_matrix.shape[1] else np.zeros(popularity_matrix.shape[0])
     recent = popularity_matrix[:, -window:]
-    rising = _ols_slope_rows(recent) > 0 if recent.shape[1] >= 2 else latest > 0
-    classes = np.full(popularity_matrix.shape[0], "noise", dtype=object)
+    return _ols_slope_rows(recent) > 0 if recent.shape[1] >= 2 else latest > 0
+
+
+def _classes(latest: np.ndarray, rising: np.ndarray, low: float, high: float) -> np.ndarray:
+    classes = np.full(latest.shape[0], "noise", dtype=object)
     classes[(latest >= low) & (latest <= high) & rising & (latest > 0)] = "weak"
     classes[latest > high] = "strong"
     return classes
 
 
-def classify_signal(popularity: ArrayLike, thresholds: PopularityThresholds, *, window: int = 4) -> SignalClass:
+def _classify_rows(popularity_matrix: np.ndarray, low: float, high: float, window: int) -> np.ndarray:
+    latest = popularity_matrix[:, -1] if popularity_matrix.shape[1] else np.zeros(popularity_matrix.shape[0])
+    return _classes(latest, _popularity_rising(popularity_matrix, window), low, high)
+
+
+def classify_signal(
+    popularity: ArrayLike, thresholds: PopularityThresholds, *, window: int = DEFAULTS.popularity_window
+) -> SignalClass:
     """BERTrend signal class of one topic from its popularity series, as of the last period given.
 
     With ``P`` the latest popularity: ``P > high`` is "strong"; ``low <= P <= high`` is "weak" if popularity is

@@ -13,6 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+from models.emergence_config import DEFAULTS
+
 Trend = Literal["rising", "stable", "fading"]
 MKTrend = Literal["increasing", "decreasing", "no trend"]
 
@@ -165,20 +167,26 @@ def _mann_kendall_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     return s, var_s, z, p, tau
 
 
-def _sen_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sen's slope and intercept for every row (vectorised)."""
+def _sen_rows(values: np.ndarray, positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sen's slope and intercept for every row (vectorised).
+
+    ``positions`` are the periods' places in time (increasing; default 0..n-1). With missing periods left out, the
+    pairwise slopes divide by the true distance in periods, as pymannkendall does with NaN values, so the slope stays
+    in share per period; the intercept is taken at the median position.
+    """
     n_rows, n = values.shape
     if n < 2:
         intercept = values[:, 0].copy() if n == 1 else np.zeros(n_rows)
         return np.zeros(n_rows), intercept
     later, earlier = np.triu_indices(n, 1)[::-1]
-    distance = (later - earlier).astype(float)
+    time = np.arange(n, dtype=float) if positions is None else np.asarray(positions, dtype=float)
+    distance = time[later] - time[earlier]
     slope = np.empty(n_rows)
     rows_per_block = max(1, _PAIRS_PER_BLOCK // (n * n))
     for start in range(0, n_rows, rows_per_block):
         block = values[start : start + rows_per_block]
         slope[start : start + len(block)] = np.median((block[:, later] - block[:, earlier]) / distance, axis=1)
-    intercept = np.median(values, axis=1) - np.median(np.arange(n)) * slope
+    intercept = np.median(values, axis=1) - np.median(time) * slope
     return slope, intercept
 
 
@@ -278,11 +286,11 @@ def _trend_rows(
 def trend_direction(
     shares: ArrayLike,
     *,
-    window: int = 8,
-    recent: int = 4,
-    alpha: float = 0.1,
-    fade_ratio: float = 0.5,
-    rise_ratio: float = 1.5,
+    window: int = DEFAULTS.trend_window,
+    recent: int = DEFAULTS.recent,
+    alpha: float = DEFAULTS.alpha,
+    fade_ratio: float = DEFAULTS.fade_ratio,
+    rise_ratio: float = DEFAULTS.rise_ratio,
     smoothing: float = 1e-3,
 ) -> Trend:
     """Direction of a topic as of its last period: "rising", "stable" or "fading".

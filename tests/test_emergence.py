@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 import math
 import time
+from datetime import date
 
 import numpy as np
 import pytest
@@ -13,21 +15,27 @@ from scipy import stats
 from scipy.special import ndtri
 
 from models.emergence import (
+    DEFAULTS,
+    EVIDENCE_KEYS,
     EmergenceConfig,
     PopularityThresholds,
     ScoreWeights,
+    birth,
     classify_signal,
     cross_source_presence,
     emergence_criteria,
     escore,
     growth,
     kleinberg_bursts,
+    life_cycle,
     mann_kendall,
     novelty,
     popularity,
     popularity_thresholds,
+    rising_terms,
     score_many,
     score_series,
+    score_table,
     sens_slope,
     shares,
     trend_direction,
@@ -636,3 +644,310 @@ def test_score_as_of_cuts_per_period_kind_counts_too():
     assert as_of_2.evidence["share_news"] == 1.0
     single = score_series(counts[0], np.full(6, 10.0), granularity="year", counts_by_kind=by_kind)
     assert single.n_kinds == 2
+
+
+# ------------------------------------------------------------------------------------------ missing periods
+
+
+def test_constant_share_after_an_empty_start_is_stable_without_burst():
+    # Periods 0..2 have no documents at all: missing, not a share of 0. On the five observed periods the share is a
+    # constant 10 %: growth (0.1 + a) / (0.1 + a) = 1; every pair tied, so S = 0 and p = 1; base rate 0.1 in every
+    # period, so no burst; flat counts, so EScore 0: every part of the score is 0.
+    result = score_series([0, 0, 0, 10, 10, 10, 10, 10], [0, 0, 0, 100, 100, 100, 100, 100])
+    assert result.trend == "stable"
+    assert not result.in_burst and result.evidence["burst_periods"] == 0
+    assert result.growth == pytest.approx(1.0)
+    assert (result.mk_tau, result.mk_p, result.sen_slope, result.escore) == (0.0, 1.0, 0.0, 0.0)
+    assert result.score == pytest.approx(0.0, abs=1e-12)
+    assert (result.n_periods, result.n_observed, result.evidence["first_observed_index"]) == (8, 5, 3)
+    # present from the first observed period: not new, and its birth is only an upper bound
+    assert result.birth_index == 3 and not result.is_new and result.evidence["birth_known"] is False
+
+
+def test_the_same_counts_against_real_empty_periods_are_a_real_appearance():
+    # With 100 documents in periods 0..2 the topic really had 0 % then: recent mean 0.1, earlier (0+0+0+0.1)/4,
+    # smoothing 1/100: growth 0.11 / 0.035 = 3.14 and Mann–Kendall p = 0.037 (the numbers of issue 10).
+    result = score_series([0, 0, 0, 10, 10, 10, 10, 10], [100] * 8)
+    assert result.growth == pytest.approx(0.11 / 0.035)
+    assert result.mk_p == pytest.approx(0.0369, abs=1e-4)
+    assert result.trend == "rising" and result.score > 0.5
+
+
+def test_a_period_marked_missing_is_left_out_and_its_counts_ignored():
+    # The current quarter has 12 documents so far and none of the topic's yet; marked missing, the score is the one
+    # of the seven complete quarters (only n_periods differs).
+    counts = [5, 6, 5, 7, 6, 8, 9, 0]
+    totals = [100] * 7 + [12]
+    masked = score_series(counts, totals, observed=[True] * 7 + [False])
+    complete = score_series(counts[:7], totals[:7])
+    assert (masked.n_periods, masked.n_observed) == (8, 7)
+    assert {k: v for k, v in masked.evidence.items() if k != "n_periods"} == {
+        k: v for k, v in complete.evidence.items() if k != "n_periods"
+    }
+    assert (masked.score, masked.trend, masked.signal_class) == (complete.score, complete.trend, complete.signal_class)
+    unmasked = score_series(counts, totals)
+    assert unmasked.last_share == 0.0 and unmasked.score != masked.score
+
+
+def test_a_period_without_documents_in_the_middle_is_skipped_and_sen_uses_true_distances():
+    # Shares 1 %, 2 %, (missing), 4 %, 5 %. Mann–Kendall on the four observed shares: all 6 pairs increase, S = 6,
+    # tau = 1 (the gap is no dip to 0). Sen's pairwise slopes over the true distances: 0.01/1, 0.03/3, 0.04/4,
+    # 0.02/2, 0.03/3, 0.01/1 = 0.01 each (over positions 0..3 their median would be 0.0142).
+    result = score_series([1, 2, 0, 4, 5], [100, 100, 0, 100, 100], granularity="year")
+    assert result.evidence["mk_s"] == 6 and result.mk_tau == 1.0
+    assert result.sen_slope == pytest.approx(0.01)
+    assert result.last_share == pytest.approx(0.05)
+
+
+def test_popularity_decays_per_observed_period_only():
+    # Observed periods 0, 2, 3 with 2, 0, 3 documents: 2, then 2 e^-0.01 (one silent observed period), then + 3.
+    # Counting the empty period 1 as silent too would give 2 e^-0.05 + 3.
+    result = score_series([2, 0, 0, 3], [10, 0, 10, 10], granularity="year")
+    assert result.popularity == pytest.approx(2 * math.exp(-0.01) + 3)
+
+
+def test_series_with_different_observed_periods_score_as_if_scored_alone():
+    counts = np.array([[0, 0, 3, 5, 8, 13], [1, 2, 3, 5, 8, 13], [0, 4, 4, 0, 5, 6], [0, 0, 0, 0, 0, 0]])
+    totals = np.array([[0, 0, 100, 100, 100, 100], [100] * 6, [50, 50, 50, 0, 50, 50], [0] * 6])  # per-series totals
+    many = score_many(counts, totals, granularity="year")
+    thresholds = PopularityThresholds(many[0].evidence["popularity_low"], many[0].evidence["popularity_high"])
+    for i, result in enumerate(many):
+        assert score_series(counts[i], totals[i], granularity="year", thresholds=thresholds) == result
+    assert [r.n_observed for r in many] == [4, 6, 5, 0]
+    assert (many[3].score, many[3].trend, many[3].birth_index) == (0.0, "stable", -1)
+
+
+def test_observed_is_checked():
+    with pytest.raises(ValueError, match="observed has shape"):
+        score_series([1, 2, 3], [10, 10, 10], observed=[True, True])
+    with pytest.raises(ValueError, match="booleans"):
+        score_series([1, 2, 3], [10, 10, 10], observed=[1, 2, 1])
+    with pytest.raises(ValueError, match="counts exceed totals"):
+        score_series([5, 2], [0, 10], observed=[False, True])  # impossible counts are an error even when masked
+
+
+# ------------------------------------------------------------------------------------------------------ birth
+
+
+def test_birth_worked_example_and_a_stray_early_document():
+    # Level: highest share over 2 consecutive periods, (4 + 9) / 200 = 0.065; floors 3 documents and 0.65 %.
+    # The stray document at index 2 is below 3 documents; index 6 qualifies, with 6 observed periods before it,
+    # inside the recent 4 quarters: new.
+    result = birth([0, 0, 1, 0, 0, 0, 4, 9], [100] * 8)
+    assert (result.index, result.observed_before, result.status) == (6, 6, "new")
+    assert result.is_new and result.known
+    assert (result.count, result.share, result.level) == (4.0, 0.04, pytest.approx(0.065))
+
+
+def test_birth_at_the_start_of_the_observed_history_is_unknown_not_new():
+    result = birth([0, 0, 0, 0, 0, 0, 4, 9], [0, 0, 0, 0, 0, 0, 100, 100])
+    assert (result.index, result.observed_before, result.known, result.is_new) == (6, 0, False, False)
+    assert result.status == "unknown"
+    # the same rise after three observed empty quarters: too little history to call it new (4 needed)
+    assert birth([0, 0, 0, 0, 0, 4, 9], [0, 0, 100, 100, 100, 100, 100]).status == "unknown"
+    assert birth([0, 0, 0, 0, 0, 0, 4, 9], [0, 0, 100, 100, 100, 100, 100, 100]).status == "new"
+
+
+def test_birth_does_not_depend_on_the_size_of_the_corpus():
+    # A background of 4-6 documents in 10,000 (above the 3-document floor) is no presence for a series that later
+    # holds 500 of 10,000: level (500 + 500) / 20,000 = 5 %, floor 0.5 % = 50 documents, first met at index 6 (60).
+    # Ten times the corpus and the series: the same birth.
+    counts = np.array([5, 4, 6, 5, 5, 5, 60, 150, 300, 500, 500, 500], dtype=float)
+    for scale in (1, 10):
+        result = birth(counts * scale, np.full(12, 10_000.0 * scale))
+        assert (result.index, result.status) == (6, "established")  # born before the recent 4 quarters
+        assert result.level == pytest.approx(0.05)
+
+
+def test_birth_of_a_series_never_present():
+    result = birth([1, 0, 2, 1], [100] * 4)  # never 3 documents in a period
+    assert (result.index, result.status, result.count) == (-1, "absent", 0.0)
+
+
+def test_a_new_series_gets_its_birth_as_one_more_part_of_the_score():
+    # 12 quarters of 100 documents: absent for 10, then 4 and 8. Born at index 10 (level 12/200, floors 3 documents
+    # and 0.6 %), with 10 observed quarters before it, inside the recent 4: new, and the part w_new = 0.10 counts.
+    counts = [0] * 10 + [4, 8]
+    new = score_series(counts, [100] * 12)
+    assert (new.is_new, new.birth_index, new.evidence["birth_status"]) == (True, 10, "new")
+    e = new.evidence
+    parts = (
+        0.30 * math.tanh(math.log2(e["growth"]) / 2)
+        + 0.25 * e["mk_tau"]
+        + 0.25 * math.tanh(e["escore_pp"] / 10)
+        + 0.10 * e["burst_level"]
+    )
+    assert new.score == pytest.approx(e["confidence"] * (parts + 0.10) / (0.90 + 0.10))
+    # the same two quarters right after the warehouse started: too little history to call it new, no birth part
+    late = score_series(counts, [0] * 9 + [100] * 3)
+    assert (late.is_new, late.birth_index, late.evidence["birth_status"]) == (False, 10, "unknown")
+    e = late.evidence
+    parts = 0.30 * math.tanh(math.log2(e["growth"]) / 2) + 0.25 * e["mk_tau"] + 0.25 * math.tanh(e["escore_pp"] / 10)
+    assert late.score == pytest.approx(e["confidence"] * (parts + 0.10 * e["burst_level"]) / 0.90)
+    assert late.score < new.score
+
+
+def test_birth_in_score_many_follows_as_of():
+    counts, totals = _topics()
+    # The emerging topic as of year 7: [0, 0, 0, 0, 0, 1, 2, 5] of 500 a year, level (2 + 5)/1000, floors 3
+    # documents and 0.07 %: born in year 7, with 7 observed years before it, inside the recent 2: new.
+    as_of_7 = score_many(counts, totals, granularity="year", as_of_index=7)[0]
+    assert (as_of_7.birth_index, as_of_7.is_new, as_of_7.evidence["birth_status"]) == (7, True, "new")
+    # As of year 11 its level is (35 + 60)/1000 and the share floor 0.95 % = 4.75 documents: still born in year 7
+    # (5 documents), now before the recent window.
+    latest = score_many(counts, totals, granularity="year")[0]
+    assert (latest.birth_index, latest.is_new, latest.evidence["birth_status"]) == (7, False, "established")
+
+
+# ------------------------------------------------------------------------------------------------ life cycle
+
+
+def test_life_cycle_worked_example():
+    # Each kind 100 documents a year, 2018..2023. Publication: level 18/200, floor 3 documents -> 2019 (5);
+    # patent: level 13/200 -> 2021 (4); news: level 13/200, floor 3 documents -> 2023 (12; 2022 has 1).
+    kinds = ("publication", "patent", "news")
+    result = life_cycle(
+        {"publication": [0, 5, 6, 8, 9, 9], "patent": [0, 0, 0, 4, 6, 7], "news": [0, 0, 0, 0, 1, 12]},
+        {kind: [100] * 6 for kind in kinds},
+        granularity="year",
+    )
+    assert result.first_presence == {"news": 5, "patent": 3, "publication": 1}
+    assert result.order == ("publication", "patent", "news")
+    assert result.describe(range(2018, 2024)) == "publication 2019 -> patent 2021 -> news 2023"
+
+
+def test_life_cycle_uses_each_kinds_own_observed_periods_and_groups_ties():
+    # Patents are only collected from 2021: present from their first observed year, so "<=2021".
+    # Policy is judged against its own small volume: 3 of 10 documents is a presence.
+    result = life_cycle(
+        {"publication": [0, 5, 6, 8, 9, 9], "patent": [0, 0, 0, 4, 6, 7], "policy": [0, 0, 0, 3, 3, 4]},
+        {"publication": [100] * 6, "patent": [0, 0, 0, 100, 100, 100], "policy": [10] * 6},
+        granularity="year",
+    )
+    assert result.known == {"patent": False, "publication": True, "policy": True}
+    assert result.stages() == [(1, ("publication",)), (3, ("patent", "policy"))]
+    assert result.describe(range(2018, 2024)) == "publication 2019 -> patent + policy <=2021"
+
+
+def test_life_cycle_rejects_bad_input():
+    with pytest.raises(ValueError, match="unknown source kind"):
+        life_cycle({"blog": [1]}, {"blog": [1]})
+    with pytest.raises(ValueError, match="totals_by_kind lacks"):
+        life_cycle({"news": [1, 2]}, {})
+    with pytest.raises(ValueError, match="same periods"):
+        life_cycle({"news": [1, 2], "patent": [1]}, {"news": [5, 5], "patent": [5]})
+
+
+# ---------------------------------------------------------------------------------------------- rising terms
+
+
+def _broad_topic(n_terms: int = 2000, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """An old, broad topic: 300 documents a year for 8 years, terms at steady rates (nothing rises)."""
+    rng = np.random.default_rng(seed)
+    rates = np.exp(rng.normal(-5, 1.5, n_terms)).clip(0, 0.6)
+    return rng.binomial(300, rates[:, None], size=(n_terms, 8)).astype(float), np.full(8, 300.0)
+
+
+def test_rising_terms_worked_example_of_a_new_term_in_an_old_topic():
+    # Recent = 2 years: n1 = 600, n0 = 1800, pi = 1/4. A term in 0 earlier and 8 recent documents (1.3 % of the
+    # recent documents): p = P(X >= 8 | 8, 1/4) = 0.25^8 = 1.5e-5; log2 ratio = log2((8.5/601) / (0.5/1801)) = 5.67.
+    counts, documents = _broad_topic()
+    new_term = np.array([[0, 0, 0, 0, 0, 0, 3, 5]])
+    result = rising_terms(np.vstack([counts, new_term]), documents, granularity="year")
+    assert [term.index for term in result] == [len(counts)]
+    term = result[0]
+    assert (term.recent_count, term.recent_documents, term.earlier_count, term.earlier_documents) == (8, 600, 0, 1800)
+    assert term.p_value == pytest.approx(0.25**8)
+    assert term.log2_ratio == pytest.approx(math.log2((8.5 / 601) / (0.5 / 1801)))
+    assert term.is_new and term.q_value <= 0.05
+    json.dumps(term.to_dict())
+
+
+def test_rising_terms_need_more_than_chance_and_rank_by_smoothed_ratio():
+    counts, documents = _broad_topic()
+    noise = np.array([[0, 0, 0, 1, 0, 0, 1, 1]])  # 1 -> 2 documents
+    weak_new = np.array([[0, 0, 0, 0, 0, 0, 1, 2]])  # 3 recent documents: p = 1/64, not enough among many terms
+    old_rising = np.array([[15, 15, 15, 15, 15, 15, 45, 45]])  # 5 % -> 15 %
+    stacked = np.vstack([counts, noise, weak_new, old_rising, [[0, 0, 0, 0, 0, 0, 4, 6]]])
+    result = rising_terms(stacked, documents, terms=[f"t{i}" for i in range(len(stacked))], granularity="year")
+    n = len(counts)
+    assert [term.term for term in result] == [f"t{n + 3}", f"t{n + 2}"]  # new term first (log2 5.9 vs 1.6)
+    assert result[1].log2_ratio == pytest.approx(math.log2((90.5 / 601) / (90.5 / 1801)))
+
+
+def test_rising_terms_single_term_and_edge_cases():
+    # One term alone is the only testable one: 3 of 3 documents recent with pi = 1/4 give p = 1/64 <= 0.05.
+    result = rising_terms([[0, 0, 0, 0, 0, 0, 1, 2]], np.full(8, 300.0), granularity="year")
+    assert len(result) == 1 and result[0].p_value == pytest.approx(1 / 64) and result[0].q_value == result[0].p_value
+    # a topic observed only in the recent window has no earlier share to rise from
+    assert rising_terms([[0, 0, 3, 5]], [0, 0, 100, 100], granularity="year") == []
+    with pytest.raises(ValueError, match="more documents than the topic"):
+        rising_terms([[5, 1]], [3, 3])
+    with pytest.raises(ValueError, match="names for"):
+        rising_terms([[1, 1]], [3, 3], terms=["a", "b"])
+
+
+# -------------------------------------------------------------------------------------- rows, table, settings
+
+
+def test_to_row_has_the_signal_columns_and_the_birth():
+    counts = [0] * 10 + [4, 8]
+    periods = [date(2020 + i // 4, 1 + 3 * (i % 4), 1) for i in range(12)]
+    result = score_series(counts, [100] * 12)
+    row = result.to_row(periods)
+    assert row["first_seen"] == date(2022, 7, 1) and row["birth_index"] == 10 and row["is_new"] is True
+    assert (row["score"], row["trend"], row["burst"], row["escore"]) == (
+        result.score,
+        result.trend,
+        result.evidence["burst_level"],
+        result.escore,
+    )
+    assert set(row) >= {"signal_class", "growth", "mk_tau", "mk_p", "sen_slope", "novelty", "popularity", "evidence"}
+    json.dumps(row["evidence"], allow_nan=False)
+    assert score_series([1, 1], [100, 100]).to_row()["birth_index"] is None
+    with pytest.raises(ValueError, match="period labels"):
+        result.to_row(periods[:3])
+
+
+def test_score_table_columns_are_the_records_values():
+    counts, totals = _topics()
+    table = score_table(counts, totals, granularity="year", counts_by_kind={"news": [3, 0, 1]})
+    records = score_many(counts, totals, granularity="year", counts_by_kind={"news": [3, 0, 1]})
+    assert list(table)[:5] == ["score", "signal_class", "trend", "criteria_met", "in_burst"]
+    assert set(EVIDENCE_KEYS) < set(table)
+    for i, record in enumerate(records):
+        assert table["score"][i] == record.score and table["trend"][i] == record.trend
+        assert {key: table[key][i] for key in record.evidence} == record.evidence
+
+
+def test_settings_are_declared_once_and_checked():
+    assert inspect.signature(kleinberg_bursts).parameters["gamma"].default == DEFAULTS.burst_gamma
+    assert inspect.signature(trend_direction).parameters["fade_ratio"].default == DEFAULTS.fade_ratio
+    assert inspect.signature(emergence_criteria).parameters["min_records"].default == DEFAULTS.min_records
+    year = EmergenceConfig.for_granularity("year")
+    assert (year.recent, year.history_before_birth, year.trend_window) == (2, 2, 6)
+    with pytest.raises(ValueError, match="unknown emergence setting"):
+        EmergenceConfig.for_granularity("year", recnet=3)
+    with pytest.raises(ValueError, match="birth_min_count"):
+        EmergenceConfig(birth_min_count=0)
+    with pytest.raises(ValueError, match="recent"):
+        EmergenceConfig(recent=0)
+
+
+def test_scoring_series_with_many_observed_patterns_is_fast():
+    rng = np.random.default_rng(2)
+    totals = np.tile(rng.integers(500, 1500, size=20).astype(float), (10_000, 1))
+    starts = np.arange(10_000) % 10  # ten different starts of the observed history
+    totals[:, :10] *= np.arange(10)[None, :] >= starts[:, None]
+    counts = rng.binomial(totals.astype(int), 0.01).astype(float)
+    started = time.perf_counter()
+    table = score_table(counts, totals, granularity="quarter")
+    elapsed = time.perf_counter() - started
+    assert sorted(set(table["n_observed"].tolist())) == list(range(11, 21))
+    assert elapsed < 2.0, f"scoring took {elapsed:.2f} s"
+
+
+def test_scoring_no_series_gives_empty_results():
+    assert score_many(np.zeros((0, 5)), [10] * 5) == []
+    table = score_table(np.zeros((0, 5)), [10] * 5)
+    assert set(EVIDENCE_KEYS) < set(table) and all(len(column) == 0 for column in table.values())
