@@ -128,15 +128,21 @@ def topic_lead_markets(
     members: Sequence[TopicMember],
     markets: Mapping[str, Sequence[tuple[str, float]]],
     min_share: float,
+    min_documents: float = 0.0,
     max_markets: int = 3,
 ) -> dict[int, list[TopicMarket]]:
-    """A topic's lead markets: summed document scores, kept when >= `min_share` of the topic's total, best first.
+    """A topic's lead markets: summed document scores, best first, kept when the topic's documents support them.
 
+    Kept when (1) the market holds at least `min_share` of the topic's summed lead-market weight, and (2) at least
+    `min_documents` (a share) of *all* the topic's documents carry it: a drug-pricing topic whose few education words
+    made 12 % of a small total weight is not an education topic when 3 % of its documents are about education.
     At most `max_markets`: cross-cutting topics touch many markets, and a list of all nine says nothing.
     """
     weight: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     documents: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sizes: dict[int, int] = defaultdict(int)
     for doc in members:
+        sizes[doc.topic_id] += 1
         for market, score in markets.get(doc.doc_id, ()):
             weight[doc.topic_id][market] += score
             documents[doc.topic_id][market] += 1
@@ -144,7 +150,11 @@ def topic_lead_markets(
     for topic_id in sorted(weight):
         total = sum(weight[topic_id].values())
         ranked = sorted(weight[topic_id].items(), key=lambda kv: (-kv[1], kv[0]))
-        kept = [(m, w) for m, w in ranked if total > 0 and w / total >= min_share][:max_markets]
+        kept = [
+            (m, w)
+            for m, w in ranked
+            if total > 0 and w / total >= min_share and documents[topic_id][m] >= min_documents * sizes[topic_id]
+        ][:max_markets]
         result[topic_id] = [
             TopicMarket(market, documents[topic_id][market], w, rank) for rank, (market, w) in enumerate(kept, 1)
         ]

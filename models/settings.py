@@ -68,6 +68,10 @@ class TopicConfig:
     # technology is described by that technology's words. They shape topic words and labels, not the clustering.
     seed_words: tuple[str, ...] = ()
     seed_multiplier: float = 2.0
+    seed_min_share: float = 0.10  # ... but only words at least this share of the topic's documents use
+    label_min_share: float = 0.10  # a label word occurs in at least this share of the topic's documents
+    word_min_documents: int = 2  # a topic word occurs in at least this many of the topic's documents
+    learn_boilerplate: bool = True  # leave source boilerplate (publisher names, bylines) out of topic words
 
     def __post_init__(self) -> None:
         if self.reduction not in REDUCTIONS:

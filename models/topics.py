@@ -14,6 +14,7 @@ Reproducible: inputs are sorted by document id, every random step takes `TopicCo
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -21,12 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.boilerplate import Boilerplate, generic_words, is_source_name, source_boilerplate, source_name_words
 from models.embeddings import centre_vectors, normalise_rows, stop_words
 from models.settings import TopicConfig, TopicError
+from models.term_links import TERM_JOINER, canonical_tokens, term_token
+from models.topic_words import topic_words, vocabulary_matrix
 
 _TOKEN_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-TERM_JOINER = "_"  # joins the words of a multi-word term into one token for the word-count step
 
 
 @dataclass
@@ -40,6 +43,7 @@ class FitTopic:
     term_weights: list[float]
     representative_doc_ids: list[str]
     label: str
+    term_shares: list[float] = field(default_factory=list)  # share of the topic's documents using each top term
 
 
 @dataclass
@@ -50,6 +54,7 @@ class TopicFit:
     assignments: np.ndarray
     similarities: np.ndarray  # cosine of each document to its topic centroid (0 for outliers)
     topics: list[FitTopic] = field(default_factory=list)
+    boilerplate: dict[str, Boilerplate] = field(default_factory=dict)  # words left out as source boilerplate
 
     def topic(self, fit_topic: int) -> FitTopic:
         return next(t for t in self.topics if t.fit_topic == fit_topic)
@@ -70,9 +75,32 @@ def terms_document(terms: Sequence[tuple[str, int]], max_repeat: int = 5) -> str
     return " ".join(tokens)
 
 
-def term_token(term: str) -> str:
-    """The one token the word-count step sees for a term: "grüner Wasserstoff" -> ``grüner_wasserstoff``."""
-    return TERM_JOINER.join(term.lower().split())
+_PLAIN_WORD = re.compile(r"[^\W\d_][\w\-.]*[^\W_]|[^\W\d_]", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _lemma(word: str, lang: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang=lang).lower()
+
+
+def word_document(title: str | None, text: str | None, language: str | None, max_chars: int = 1_000) -> str:
+    """The plain words of a document's title and opening, lemmatised (simplemma), for the word-count step.
+
+    Why next to the language step's terms: a headline or a teaser has two or three terms, so a topic of headlines
+    described by terms alone has no word that a tenth of its documents share ("Energie: ..." headlines); their
+    common words are what they are about. The opening (`max_chars`) is enough: the terms of a long document already
+    describe it, and lemmatising whole speeches would cost minutes.
+    """
+    lang = language if language in ("de", "en") else "de"
+    opening = f"{title or ''} {(text or '')[:max_chars]}"
+    return " ".join(_lemma(word, lang) for word in _PLAIN_WORD.findall(opening))
+
+
+def topic_document(terms: Sequence[tuple[str, int]], title: str | None, text: str | None, language: str | None) -> str:
+    """What the word-count step reads for one document: its language-step terms and its plain words."""
+    return f"{terms_document(terms)} {word_document(title, text, language)}".strip()
 
 
 class TermAnalyzer:
@@ -98,18 +126,6 @@ class TermAnalyzer:
 def display_term(token: str) -> str:
     """A token as people read it: ``grüner_wasserstoff`` -> ``grüner wasserstoff``."""
     return token.replace(TERM_JOINER, " ")
-
-
-def make_label(top_terms: Sequence[str], n: int = 3) -> str:
-    """A short readable label: the first `n` top terms, skipping a term contained in one already chosen."""
-    chosen: list[str] = []
-    for term in top_terms:
-        if any(term in other or other in term for other in chosen):
-            continue
-        chosen.append(term)
-        if len(chosen) == n:
-            break
-    return " / ".join(chosen) if chosen else "(no terms)"
 
 
 def _reducer(config: TopicConfig, n_docs: int):  # noqa: ANN202 - third-party types
@@ -164,15 +180,22 @@ def fit_topics(
     documents: Sequence[str],
     embeddings: np.ndarray,
     config: TopicConfig | None = None,
+    *,
+    sources: Sequence[str] | None = None,
 ) -> TopicFit:
-    """Cluster one window of documents into topics.
+    """Cluster one window of documents into topics and describe each by its own documents' words.
 
     `documents` are what the word-count step reads for each document: a `terms_document` where the language
     step has terms for it, else its plain text. `embeddings` are the stored (raw, L2-normalised) vectors.
+    `sources` (each document's source) let source boilerplate be learnt and left out of the words.
+    Order of the steps: BERTopic clusters (UMAP + HDBSCAN), outliers close to a topic join it, and only then are
+    the topics' words counted (`models.topic_words`), so they describe the final members.
     """
     config = config or TopicConfig()
     if len(doc_ids) != len(documents) or len(doc_ids) != len(embeddings):
         raise TopicError("doc_ids, documents and embeddings must have the same length")
+    if sources is not None and len(sources) != len(doc_ids):
+        raise TopicError("sources must give one source per document")
     if len(doc_ids) < max(3 * config.min_topic_size, 10):
         raise TopicError(
             f"{len(doc_ids)} documents are too few to find topics (need at least "
@@ -185,77 +208,94 @@ def fit_topics(
     model_input = centre_vectors(raw) if config.centre else raw
 
     from bertopic import BERTopic
-    from bertopic.vectorizers import ClassTfidfTransformer
     from sklearn.feature_extraction.text import CountVectorizer
 
-    # BERTopic fits this on one concatenated document per topic, so min_df would count topics, not documents:
-    # keep every word and let c-TF-IDF weigh them.
-    vectorizer = CountVectorizer(analyzer=TermAnalyzer(), max_features=config.max_words)
+    # BERTopic describes its clusters with c-TF-IDF; we describe the final topics ourselves (below), so its own
+    # description only needs to be cheap: a small vocabulary.
     model = BERTopic(
         language="multilingual",  # never "english": that strips every non-ASCII letter from topic words
         umap_model=_reducer(config, len(ids)),
         hdbscan_model=_clusterer(config, len(ids)),
-        vectorizer_model=vectorizer,
-        ctfidf_model=ClassTfidfTransformer(
-            reduce_frequent_words=True,
-            seed_words=sorted({term_token(w) for w in config.seed_words} - {""}) or None,
-            seed_multiplier=config.seed_multiplier,
-        ),
+        vectorizer_model=CountVectorizer(analyzer=TermAnalyzer(), max_features=1_000),
         top_n_words=config.top_n_words,
         min_topic_size=smallest_topic(config, len(ids)),
         calculate_probabilities=False,
         verbose=False,
     )
-    assignments = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
-    topics = _describe_topics(model, ids, raw, assignments, config)
-    assignments, similarities = _assign_outliers(raw, assignments, topics, config.outlier_min_similarity)
-    for topic in topics:
-        topic.members = np.flatnonzero(assignments == topic.fit_topic)
-        topic.centroid = normalise_rows(raw[topic.members].mean(axis=0, keepdims=True))[0]
-    return TopicFit(doc_ids=ids, assignments=assignments, similarities=similarities, topics=topics)
-
-
-def _describe_topics(
-    model: object, ids: list[str], raw: np.ndarray, assignments: np.ndarray, config: TopicConfig
-) -> list[FitTopic]:
+    clusters = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
+    numbers = sorted(set(clusters.tolist()) - {-1})
+    cluster_centroids = [normalise_rows(raw[clusters == n].mean(axis=0, keepdims=True))[0] for n in numbers]
+    assignments, similarities = _assign_outliers(
+        raw, clusters, numbers, cluster_centroids, config.outlier_min_similarity
+    )
+    analyzer = TermAnalyzer()
+    tokens = [analyzer(text) for text in texts]
+    counts, vocabulary = vocabulary_matrix(tokens, canonical_tokens({t for doc in tokens for t in doc}))
+    boilerplate: dict[str, Boilerplate] = {}
+    if config.learn_boilerplate:
+        boilerplate = generic_words(counts, vocabulary, assignments)
+        if sources is not None:
+            ordered_sources = [sources[i] for i in order]
+            boilerplate |= source_boilerplate(counts, vocabulary, ordered_sources, assignments)
+            names = source_name_words(ordered_sources)
+            boilerplate |= {w: Boilerplate(w, (), 0, 1.0, 0.0, 0.0, 0) for w in vocabulary if is_source_name(w, names)}
+        if boilerplate:
+            keep = np.array([word not in boilerplate for word in vocabulary])
+            counts = counts[:, np.flatnonzero(keep)]
+            vocabulary = [w for w, k in zip(vocabulary, keep, strict=True) if k]
+    words = topic_words(
+        counts,
+        vocabulary,
+        assignments,
+        top_n=config.top_n_words,
+        min_documents=config.word_min_documents,
+        label_min_share=config.label_min_share,
+        seed_words=frozenset(term_token(w) for w in config.seed_words) - {""},
+        seed_multiplier=config.seed_multiplier,
+        seed_min_share=config.seed_min_share,
+    )
     topics = []
-    for fit_topic in sorted(set(assignments.tolist()) - {-1}):
-        members = np.flatnonzero(assignments == fit_topic)
+    for number in numbers:
+        members = np.flatnonzero(assignments == number)
         centroid = normalise_rows(raw[members].mean(axis=0, keepdims=True))[0]
-        words = [(w, s) for w, s in (model.get_topic(fit_topic) or []) if w]  # type: ignore[attr-defined]
-        terms = [display_term(w) for w, _ in words][: config.top_n_words]
-        weights = [float(s) for _, s in words][: config.top_n_words]
         closest = members[np.argsort(-(raw[members] @ centroid), kind="stable")[:3]]
+        described = words[number]
         topics.append(
             FitTopic(
-                fit_topic=int(fit_topic),
+                fit_topic=int(number),
                 members=members,
                 centroid=centroid,
-                top_terms=terms,
-                term_weights=weights,
+                top_terms=[display_term(w) for w in described.words],
+                term_weights=described.weights,
                 representative_doc_ids=[ids[i] for i in closest],
-                label=make_label(terms),
+                label=" / ".join(display_term(w) for w in described.label.split(" / ")),
+                term_shares=described.shares,
             )
         )
-    return topics
+    return TopicFit(ids, assignments, similarities, topics, boilerplate)
 
 
 def _assign_outliers(
-    raw: np.ndarray, assignments: np.ndarray, topics: list[FitTopic], min_similarity: float
+    raw: np.ndarray,
+    assignments: np.ndarray,
+    numbers: Sequence[int],
+    centroids: Sequence[np.ndarray],
+    min_similarity: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Give an outlier the topic whose centroid is nearest if the cosine reaches `min_similarity`."""
+    """Give an outlier the topic whose centroid is nearest if the cosine reaches `min_similarity`; every document's
+    cosine to its (final) topic's centroid comes back too (0 for documents left outside)."""
     assignments = assignments.copy()
     similarities = np.zeros(len(assignments), dtype=np.float64)
-    if not topics:
+    if not numbers:
         return assignments, similarities
-    centroids = np.vstack([t.centroid for t in topics])
-    numbers = np.array([t.fit_topic for t in topics])
-    similarity = raw @ centroids.T
+    matrix = np.vstack(centroids)
+    labels = np.asarray(numbers)
+    similarity = raw @ matrix.T
     best = similarity.argmax(axis=1)
     best_similarity = similarity[np.arange(len(raw)), best]
     outliers = (assignments == -1) & (best_similarity >= min_similarity)
-    assignments[outliers] = numbers[best[outliers]]
-    index_of = {n: i for i, n in enumerate(numbers.tolist())}
+    assignments[outliers] = labels[best[outliers]]
+    index_of = {n: i for i, n in enumerate(labels.tolist())}
     for row, topic in enumerate(assignments.tolist()):
         if topic != -1:
             similarities[row] = float(np.clip(similarity[row, index_of[topic]], 0.0, 1.0))

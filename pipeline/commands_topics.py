@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -103,10 +103,14 @@ def emerging(
     market: Annotated[str | None, typer.Option("--market", help="Lead market id or name, e.g. mobilitaet.")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only topics with this source kind, e.g. patent.")] = None,
     top: Annotated[int, typer.Option("--top", help="How many topics.", min=1)] = 20,
+    terms: Annotated[bool, typer.Option("--terms", help="Emerging terms instead of topics.")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Rank by score alone (default: technologies first, then the rest).")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """Topics ranked by emergence score, with signal class, first-seen period, lead markets and recent series."""
-    from warehouse.signals import emerging_topics
+    """Topics (or terms) ranked by emergence, technologies first, with signal class, birth, lead markets and series."""
+    from warehouse.signals import emerging_terms, emerging_topics
 
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -114,26 +118,84 @@ def emerging(
     app_state = state(ctx)
     with open_reader(app_state) as wh:
         scores = chosen_scores(wh, app_state, granularity, day)
-        rows = emerging_topics(wh, scores, kind=kind, market=market, top=top)
-    columns = ["id", "label", "top_terms", "score", "signal_class", "trend", "first_seen", "lead_markets",
-               "recent_series"]  # fmt: skip
+        if terms:
+            rows = emerging_terms(wh, scores, kind=kind, top=top, everything=everything)
+        else:
+            rows = emerging_topics(wh, scores, kind=kind, market=market, top=top, everything=everything)
+    title = f"Emerging {'terms' if terms else 'topics'} as of {scores.as_of} ({scores.granularity})"
+    if terms:
+        render_rows(*_term_table(rows, scores.granularity, fmt), fmt, title=title)
+    else:
+        render_rows(*_topic_table(rows, scores.granularity, fmt), fmt, title=title)
+
+
+def _listed(values: list[Any] | None, fmt: str, limit: int | None = None) -> Any:  # noqa: ANN401 - text or list
+    items = list(values or [])[:limit] if limit else list(values or [])
+    return ", ".join(str(v) for v in items) if fmt == "table" else items
+
+
+def _series(values: list[Any] | None, fmt: str) -> Any:  # noqa: ANN401 - text or list
+    return " ".join(str(c) for c in (values or [])[-8:]) if fmt == "table" else list(values or [])
+
+
+def _technology_line(technology: dict[str, Any]) -> str:
+    """One line saying how much a topic is a technology and why."""
+    verdict = "a technology" if technology["is_technology"] else "not a technology"
+    parts = [
+        f"lead-market documents {technology.get('lead_market_share', 0):.0%}",
+        f"seed words {technology.get('seed_word_share', 0):.0%}",
+        f"technical words {technology.get('technical_word_share', 0):.0%}",
+    ]
+    if technology.get("research_share") is not None:
+        parts.append(f"patents and publications {technology['research_share']:.0%}")
+    return f"technology {technology['score']:.2f} ({verdict}): " + ", ".join(parts)
+
+
+def _topic_table(rows: list[dict[str, Any]], granularity: str, fmt: str) -> tuple[list[str], list[list[Any]]]:
+    columns = ["id", "label", "top_terms", "rising_terms", "score", "technology", "signal_class", "trend",
+               "first_seen", "new", "lead_markets", "recent_series"]  # fmt: skip
     table = [
         [
             r["topic_id"],
             r["label"],
-            ", ".join(list(r["top_terms"] or [])[:5]) if fmt == "table" else list(r["top_terms"] or []),
+            _listed(r["top_terms"], fmt, 5 if fmt == "table" else None),
+            _listed([t["term"] for t in r["rising_terms"] or []], fmt, 3 if fmt == "table" else None)
+            if fmt == "table"
+            else list(r["rising_terms"] or []),
             round(float(r["score"]), 3) if r["score"] is not None else None,
+            round(float(r["technology"]), 2) if r["technology"] is not None else None,
             r["signal_class"],
             r["trend"],
-            period_label(r["first_seen"], scores.granularity),
-            ", ".join(r["lead_markets"] or []) if fmt == "table" else list(r["lead_markets"] or []),
-            " ".join(str(c) for c in (r["recent_series"] or [])[-8:])
-            if fmt == "table"
-            else list(r["recent_series"] or []),
+            period_label(r["first_seen"], granularity),
+            bool(r["is_new"]),
+            _listed(r["lead_markets"], fmt),
+            _series(r["recent_series"], fmt),
         ]
         for r in rows
     ]
-    render_rows(columns, table, fmt, title=f"Emerging topics as of {scores.as_of} ({scores.granularity})")
+    return columns, table
+
+
+def _term_table(rows: list[dict[str, Any]], granularity: str, fmt: str) -> tuple[list[str], list[list[Any]]]:
+    columns = ["term", "score", "technology", "signal_class", "trend", "growth", "first_seen", "new", "documents",
+               "kinds", "recent_series"]  # fmt: skip
+    table = [
+        [
+            r["term"],
+            round(float(r["score"]), 3) if r["score"] is not None else None,
+            round(float(r["technology"]), 2) if r["technology"] is not None else None,
+            r["signal_class"],
+            r["trend"],
+            round(float(r["growth"]), 2) if r["growth"] is not None else None,
+            period_label(r["first_seen"], granularity),
+            bool(r["is_new"]),
+            r["documents"],
+            _listed(r["kinds"], fmt),
+            _series(r["recent_series"], fmt),
+        ]
+        for r in rows
+    ]
+    return columns, table
 
 
 @app.command()
@@ -173,6 +235,18 @@ def topic(
         "merged_into": head.merged_into,
         "size": head.size,
         "signal": {name: signal[name] for name in signal_names} if signal else None,
+        "technology": (
+            {
+                "score": signal["technology"],
+                "is_technology": signal["is_technology"],
+                **(signal["technology_evidence"] or {}),
+            }
+            if signal
+            else None
+        ),
+        "is_new": bool(signal["is_new"]) if signal else None,
+        "rising_terms": list(signal["rising_terms"] or []) if signal else [],
+        "life_cycle": signal["life_cycle"] if signal else None,
         "series": [
             {"period": period_label(p, scores.granularity), "doc_count": c, "total_count": t, "share": s}
             for p, c, t, s in series
@@ -203,6 +277,16 @@ def topic(
             f"lead markets {', '.join(s['lead_markets'] or []) or '-'}, kinds {', '.join(s['kinds_present'] or [])}",
             highlight=False,
         )
+        technology = info["technology"] or {}
+        if technology.get("score") is not None:
+            console.print(_technology_line(technology), highlight=False)
+        if info["rising_terms"]:
+            rising = [
+                f"{t['term']} ({t['earlier_count']:.0f} -> {t['recent_count']:.0f})" for t in info["rising_terms"]
+            ]
+            console.print("rising terms: " + ", ".join(rising), highlight=False)
+        if info["life_cycle"] and info["life_cycle"].get("described"):
+            console.print(f"life cycle: {info['life_cycle']['described']}", highlight=False)
     else:
         err_console.print(f"topic {topic_id} has no scores as of {scores.as_of} ({scores.granularity})")
     render_rows(["period", "doc_count", "total_count", "share"], [list(r.values()) for r in info["series"]], "table")

@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from models.emergence_config import GRANULARITY_WINDOWS, EmergenceConfig
 from models.settings import LanguageSettings, TopicConfig
 from sources.settings import FeedSpec, HttpSettings
 
@@ -205,7 +206,41 @@ class AnalysisSettings:
     window: AnalysisWindow = field(default_factory=AnalysisWindow)
     lead_market_min_score: float = 0.2
     lead_market_min_share: float = 0.1
+    lead_market_min_documents: float = 0.25  # a topic is listed under a market only if this share of it carries it
+    technology_threshold: float = 0.5  # a topic or term with this technology score or more is a technology
     run_language: bool = True
+
+
+WINDOW_FIELDS = ("recent", "trend_window", "popularity_window", "history_before_birth")
+
+
+@dataclass(frozen=True)
+class EmergenceWindows:
+    """The windows of one granularity (`[emergence.<granularity>]`), in its periods; unset = the shipped default
+    (`models.emergence_config.GRANULARITY_WINDOWS`: the recent window is 4 weeks, 3 months, 4 quarters, 2 years)."""
+
+    recent: int | None = None
+    trend_window: int | None = None
+    popularity_window: int | None = None
+    history_before_birth: int | None = None
+
+
+@dataclass(frozen=True)
+class EmergenceSettings:
+    """`[emergence]`: every indicator's parameters (one table) and the windows of each granularity (sub-tables)."""
+
+    week: EmergenceWindows = field(default_factory=EmergenceWindows)
+    month: EmergenceWindows = field(default_factory=EmergenceWindows)
+    quarter: EmergenceWindows = field(default_factory=EmergenceWindows)
+    year: EmergenceWindows = field(default_factory=EmergenceWindows)
+    model: EmergenceConfig = field(
+        default_factory=EmergenceConfig, metadata={"flatten": True, "exclude": WINDOW_FIELDS}
+    )
+
+    def for_granularity(self, granularity: str) -> EmergenceConfig:
+        """The indicators' settings for one granularity: its windows with every other setting of the table."""
+        chosen = {k: v for k, v in dataclasses.asdict(getattr(self, granularity)).items() if v is not None}
+        return dataclasses.replace(self.model, **{**GRANULARITY_WINDOWS[granularity], **chosen})
 
 
 @dataclass(frozen=True)
@@ -222,6 +257,7 @@ class Config:
     language: LanguageSettings = field(default_factory=LanguageSettings)
     topics: TopicsSettings = field(default_factory=TopicsSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    emergence: EmergenceSettings = field(default_factory=EmergenceSettings)
     path: Path | None = field(default=None, metadata={"toml": None})
 
     def config_hash(self) -> str:
@@ -331,7 +367,8 @@ def toml_keys(cls: type) -> dict[str, dataclasses.Field[Any]]:
     keys: dict[str, dataclasses.Field[Any]] = {}
     for f in dataclasses.fields(cls):
         if f.metadata.get("flatten"):
-            keys.update(toml_keys(_hints(cls)[f.name]))
+            inner = toml_keys(_hints(cls)[f.name])
+            keys.update({k: v for k, v in inner.items() if k not in f.metadata.get("exclude", ())})
         elif "toml" not in f.metadata or f.metadata["toml"] is not None:
             keys[f.metadata.get("toml", f.name)] = f
     return keys
@@ -353,7 +390,8 @@ def build_settings(cls: type, data: Mapping[str, Any], where: str) -> Any:  # no
     for f in dataclasses.fields(cls):
         if f.metadata.get("flatten"):
             inner = _hints(cls)[f.name]
-            own = {k: v for k, v in data.items() if k in toml_keys(inner)}
+            excluded = f.metadata.get("exclude", ())
+            own = {k: v for k, v in data.items() if k in toml_keys(inner) and k not in excluded}
             kwargs[f.name] = build_settings(inner, own, where)
             continue
         key = f.metadata.get("toml", f.name)
@@ -454,7 +492,8 @@ def settings_dict(config: Any) -> Any:  # noqa: ANN401 - JSON-like
         for f in dataclasses.fields(config):
             value = getattr(config, f.name)
             if f.metadata.get("flatten"):
-                out.update(settings_dict(value))
+                excluded = f.metadata.get("exclude", ())
+                out.update({k: v for k, v in settings_dict(value).items() if k not in excluded})
             elif f.metadata.get("toml", f.name) is not None:
                 out[f.metadata.get("toml", f.name)] = settings_dict(value)
         return out

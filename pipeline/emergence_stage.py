@@ -2,22 +2,42 @@
 
 Counts per topic and period (overall, per source kind, per lead market) come from `models.series`, the indicators
 from `models.emergence`; this module reads the fit's members from the warehouse, hands plain series over and writes
-`topic_series`, `topic_lead_markets` and `signals` in one transaction together with the run's end.
+`topic_series`, `topic_lead_markets`, `signals` and `term_signals` in one transaction together with the run's end.
+
+Besides each topic's score: its birth (first_seen) and whether it is new, its rising terms (terms whose share inside
+the topic grew, so a new technology inside an old, broad topic surfaces before it is a topic of its own), the
+cross-source life cycle, and term-level emergence over every language-step term with a minimal presence (German and
+English names of one technology counted together, `models.term_links`).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.emergence import SOURCE_KINDS, EmergenceConfig, novelty, score_many
-from models.periods import periods_between
+from models.emergence import (
+    EVIDENCE_KEYS,
+    EmergenceConfig,
+    life_cycle,
+    novelty,
+    rising_terms,
+    score_many,
+    score_table,
+)
+from models.periods import period_label, periods_between
 from models.series import MarketSeries, Series, build_market_series, build_series, recent_and_prior_centroids
 from models.series import topic_lead_markets as lead_markets_of
+from models.technology import technology
+from models.term_links import english_names, load_links
+from models.topics import display_term
 from pipeline.config import Config
+from pipeline.topic_stage import technology_seed_terms, technology_vocabulary
+from sources.document import KINDS
 from warehouse.db import Warehouse
 from warehouse.runs import Run
+from warehouse.terms import term_period_counts, topic_term_counts, write_term_signals
 from warehouse.topics import (
     document_lead_markets,
     fit_assignments,
@@ -55,8 +75,8 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
     if not topic_ids:
         run.counts = {"topics": 0}
         return
-    emergence_config = EmergenceConfig.for_granularity(granularity)  # type: ignore[arg-type]
-    cut = periods[-emergence_config.recent] if len(periods) > emergence_config.recent else periods[0]
+    cfg = config.emergence.for_granularity(granularity)
+    cut = periods[-cfg.recent] if len(periods) > cfg.recent else periods[0]
     ids, vectors = load_embeddings(warehouse, result.space or config.topics.backend, [m.doc_id for m in members])
     centroids = recent_and_prior_centroids(members, dict(zip(ids, vectors, strict=True)), cut)
     before = centroids.everything_before()
@@ -64,52 +84,202 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
     kinds_present = {t: sorted(k for k, c in series.kind_counts[t].items() if sum(c) > 0) for t in topic_ids}
     counts_by_kind = {
         kind: np.array([series.kind_counts[t].get(kind, [0] * len(periods)) for t in topic_ids], dtype=float)
-        for kind in SOURCE_KINDS
+        for kind in KINDS
     }
+    totals = np.array(series.totals, dtype=float)
     scores = score_many(
         np.array([series.topic_counts[t] for t in topic_ids], dtype=float),
-        np.array(series.totals, dtype=float),
+        totals,
         granularity=granularity,  # type: ignore[arg-type]
         novelty=novelty_values,
         counts_by_kind=counts_by_kind,
-        config=emergence_config,
+        config=cfg,
     )
-    topic_markets = lead_markets_of(members, markets, config.analysis.lead_market_min_share)
+    mapping = link_mapping()
+    rising = topic_rising_terms(warehouse, fit_run, window, periods, series, mapping, cfg)
+    topic_markets = lead_markets_of(
+        members, markets, config.analysis.lead_market_min_share, config.analysis.lead_market_min_documents
+    )
     lead_rows = [
         {"run_id": run.id, "topic_id": t, "lead_market_id": m.lead_market_id, "documents": m.documents,
          "weight": m.weight, "rank": m.rank}
         for t, kept in topic_markets.items() for m in kept
     ]  # fmt: skip
-    signal_rows = [
-        {
-            "run_id": run.id,
-            "fit_run_id": fit_run,
-            "as_of": as_of,
-            "granularity": granularity,
-            "topic_id": t,
-            "score": s.score,
-            "signal_class": s.signal_class,
-            "trend": s.trend,
-            "growth": s.growth,
-            "mk_tau": s.mk_tau,
-            "mk_p": s.mk_p,
-            "sen_slope": s.sen_slope,
-            "burst": s.evidence.get("burst_level"),
-            "escore": s.escore,
-            "novelty": s.novelty,
-            "popularity": s.popularity,
-            "kinds_present": kinds_present[t],
-            "evidence": {**s.evidence, "periods": [p.isoformat() for p in periods]},
-        }
-        for t, s in zip(topic_ids, scores, strict=True)
-    ]
+    signal_rows = []
+    for t, s in zip(topic_ids, scores, strict=True):
+        row = s.to_row(periods)
+        cycle = topic_life_cycle(series, t, granularity, cfg)
+        signal_rows.append(
+            {
+                **row,
+                "run_id": run.id,
+                "fit_run_id": fit_run,
+                "as_of": as_of,
+                "granularity": granularity,
+                "topic_id": t,
+                "kinds_present": kinds_present[t],
+                "evidence": {**row["evidence"], "periods": [p.isoformat() for p in periods]},
+                "rising_terms": rising.get(t, []),
+                "life_cycle": cycle,
+            }
+        )
+    terms = score_terms(warehouse, config, window, periods, totals, mapping, run, cfg)
     with warehouse.transaction():
         written = write_series(warehouse, series_rows(series, run.id, fit_run, granularity))
         written += write_series(warehouse, market_series_rows(market_series, run.id, fit_run, granularity))
         write_topic_lead_markets(warehouse, lead_rows)
         write_signals(warehouse, signal_rows)
-        run.finish(counts={"topics": len(topic_ids), "series_rows": written, "periods": len(periods)})
+        write_term_signals(warehouse, terms)
+        run.finish(
+            counts={"topics": len(topic_ids), "series_rows": written, "periods": len(periods), "terms": len(terms)}
+        )
     result.signals_run_id, result.signals = run.id, len(signal_rows)
+
+
+def link_mapping() -> dict[str, str]:
+    """Every linked name (token) -> the German name of its technology: one series per technology in term emergence.
+
+    Terms are counted under the first German name of their link ("wärmepumpe" for "heat_pump"), shown with the
+    English one ("wärmepumpe (heat pump)") when both languages occur.
+    """
+    mapping: dict[str, str] = {}
+    for link in load_links():
+        if link.de and link.en:
+            for token in link.tokens:
+                mapping.setdefault(token, link.de[0])
+    return mapping
+
+
+def topic_life_cycle(series: Series, topic_id: int, granularity: str, cfg: EmergenceConfig) -> dict[str, Any] | None:
+    """When each source kind took the topic up: first periods, order and the sentence an analyst reads."""
+    kinds = {k: c for k, c in series.kind_counts[topic_id].items() if sum(c) > 0}
+    if not kinds:
+        return None
+    cycle = life_cycle(
+        {k: np.array(c, dtype=float) for k, c in kinds.items()},
+        {k: np.array(series.kind_totals[k], dtype=float) for k in kinds},
+        granularity=granularity,  # type: ignore[arg-type]
+        config=cfg,
+    )
+    labels = [period_label(p, granularity) for p in series.periods]
+    first = [
+        {"kind": kind, "first_period": series.periods[cycle.first_presence[kind]].isoformat(), "position": i + 1,
+         "known": cycle.known[kind]}
+        for i, kind in enumerate(cycle.order)
+    ]  # fmt: skip
+    return {"first": first, "described": cycle.describe(labels) if cycle.order else None}
+
+
+def topic_rising_terms(
+    warehouse: Warehouse,
+    fit_run: int,
+    window: Window,
+    periods: list[date],
+    series: Series,
+    mapping: dict[str, str],
+    cfg: EmergenceConfig,
+) -> dict[int, list[dict[str, Any]]]:
+    """Per topic, the terms whose share inside the topic grew most in the recent periods (`models.emergence`)."""
+    column = {p: i for i, p in enumerate(periods)}
+    found: dict[int, list[dict[str, Any]]] = {}
+    by_topic = topic_term_counts(
+        warehouse, fit_run, window.start, window.as_of, window.granularity, mapping,
+        min_documents=int(cfg.birth_min_count),
+    )  # fmt: skip
+    for topic_id, counts in by_topic.items():
+        if topic_id not in series.topic_counts or not counts.terms:
+            continue
+        matrix = np.zeros((len(counts.terms), len(periods)))
+        for j, period in enumerate(counts.periods):
+            if period in column:
+                matrix[:, column[period]] = counts.counts[:, j]
+        rising = rising_terms(
+            matrix,
+            np.array(series.topic_counts[topic_id], dtype=float),
+            terms=[display_term(t) for t in counts.terms],
+            granularity=window.granularity,  # type: ignore[arg-type]
+            config=cfg,
+        )
+        found[topic_id] = [_rounded(r.to_dict()) for r in rising]
+    return found
+
+
+def score_terms(
+    warehouse: Warehouse,
+    config: Config,
+    window: Window,
+    periods: list[date],
+    totals: np.ndarray,
+    mapping: dict[str, str],
+    run: Run,
+    cfg: EmergenceConfig,
+) -> list[dict[str, Any]]:
+    """Term emergence: every term with a minimal presence in some period, scored like a topic; rows for the table."""
+    counts = term_period_counts(
+        warehouse,
+        window.start,
+        window.as_of,
+        window.granularity,
+        mapping,
+        technology_terms=sorted(technology_seed_terms()),
+        min_documents=int(cfg.birth_min_count),
+    )
+    if not counts.terms:
+        return []
+    column = {p: i for i, p in enumerate(periods)}
+    matrix = np.zeros((len(counts.terms), len(periods)))
+    for j, period in enumerate(counts.periods):
+        if period in column:
+            matrix[:, column[period]] = counts.counts[:, j]
+    table = score_table(matrix, totals, granularity=window.granularity, config=cfg)  # type: ignore[arg-type]
+    research_in_window = bool(counts.research.sum())
+    vocabulary = technology_vocabulary()
+    english = english_names()
+    rows = []
+    for i, term in enumerate(counts.terms):
+        shown = display_term(term if term not in english else f"{term} ({english[term]})")
+        scored = technology(
+            [term],
+            documents=int(counts.documents[i]),
+            with_lead_market=int(counts.with_lead_market[i]),
+            research_documents=int(counts.research[i]) if research_in_window else None,
+            vocabulary=vocabulary,
+            top=1,
+        )
+        birth_index = int(table["birth_index"][i])
+        rows.append(
+            {
+                "run_id": run.id,
+                "as_of": window.as_of,
+                "granularity": window.granularity,
+                "term": shown,
+                "documents": int(counts.documents[i]),
+                "score": float(table["score"][i]),
+                "signal_class": str(table["signal_class"][i]),
+                "trend": str(table["trend"][i]),
+                "growth": float(table["growth"][i]),
+                "mk_tau": float(table["mk_tau"][i]),
+                "mk_p": float(table["mk_p"][i]),
+                "burst": float(table["burst_level"][i]),
+                "escore": float(table["escore"][i]),
+                "first_seen": periods[birth_index] if birth_index >= 0 else None,
+                "is_new": bool(table["is_new"][i]),
+                "technology": scored.score,
+                "is_technology": scored.score >= config.analysis.technology_threshold,
+                "kinds": counts.kinds[i],
+                "recent_series": [int(v) for v in matrix[i, -12:]],
+                "evidence": {**{k: _plain(table[k][i]) for k in EVIDENCE_KEYS if k in table}, **scored.evidence()},
+            }
+        )
+    return rows
+
+
+def _plain(value: Any) -> Any:  # noqa: ANN401 - numpy scalar to JSON value
+    return value.item() if hasattr(value, "item") else value
+
+
+def _rounded(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 6) if isinstance(v, float) else v for k, v in values.items()}
 
 
 def _series_row(

@@ -233,7 +233,7 @@ def build_report(
             "markets": q.shown(q.SQL_MARKETS, [scores.run_id]),
             "market_topics": q.shown(
                 q.SQL_MARKET_TOPICS, [scores.run_id, None, None, "LEAD_MARKET_ID", "LEAD_MARKET_ID",
-                                      "LEAD_MARKET_ID", settings.top_per_market]
+                                      "LEAD_MARKET_ID", False, settings.top_per_market]
             ),
             "map": q.shown(q.SQL_MAP, [scores.run_id]),
             "terms": q.shown(q.SQL_TERMS, [scores.run_id, int(example)]),

@@ -306,6 +306,7 @@ def report_stage(ctx: ScanContext) -> dict[str, Any]:
 def alerts_stage(ctx: ScanContext) -> dict[str, Any]:
     """Snapshot this scan's signals and emit the new weak signals and turned-strong topics as JSON lines."""
     from pipeline.alerts import emit_alerts, take_snapshot
+
     assert ctx.scan_run is not None
     scores = _scores(ctx)
     snapshot = take_snapshot(ctx.warehouse, ctx.scan_run.id, scores)

@@ -8,29 +8,35 @@ same fit, so that fit is reused instead of computed again (a second `analyze` wi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.embeddings import document_text
-from models.topics import TopicConfig, TopicError, fit_topics, link_topics, terms_document
+from models.technology import RESEARCH_KINDS, TechnologyVocabulary, load_vocabulary, technology, technology_terms
+from models.topics import TopicConfig, TopicError, TopicFit, fit_topics, link_topics, topic_document
 from pipeline.config import Config
 from warehouse.db import Warehouse
 from warehouse.runs import Run
 from warehouse.topics import (
     KnownTopic,
     TopicRow,
+    TopicVersion,
+    WindowDocument,
     document_terms,
+    documents_with_technology_evidence,
     known_topics,
     last_fit,
     load_embeddings,
     window_documents,
+    write_boilerplate,
     write_fit,
+    write_topic_versions,
 )
 
 if TYPE_CHECKING:
@@ -50,8 +56,6 @@ def topic_config(config: Config) -> TopicConfig:
     """The topic model's settings, with the lead markets' seed words added when `[topics] lead_market_seeds`."""
     model = config.topics.model
     if config.topics.lead_market_seeds:
-        from dataclasses import replace
-
         model = replace(model, seed_words=tuple(sorted({*model.seed_words, *lead_market_seed_words()})))
     return model
 
@@ -90,12 +94,12 @@ def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, r
         return
     by_id = {d.doc_id: d for d in documents}
     texts = [
-        terms_document(terms[doc_id]) if terms.get(doc_id) else document_text(by_id[doc_id].title, by_id[doc_id].text)
+        topic_document(terms.get(doc_id, []), by_id[doc_id].title, by_id[doc_id].text, by_id[doc_id].language)
         for doc_id in ids
     ]
     started = time.perf_counter()
     try:
-        fit = fit_topics(ids, texts, vectors, model)
+        fit = fit_topics(ids, texts, vectors, model, sources=[by_id[doc_id].source for doc_id in ids])
     except TopicError as exc:
         raise AnalyzeError(f"topics as of {window.as_of}: {exc}") from None
     fit_seconds = time.perf_counter() - started
@@ -138,8 +142,13 @@ def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, r
         for i in range(len(fit.doc_ids))
         if fit.assignments[i] >= 0
     ]
+    versions = describe_fit(warehouse, config, fit, by_id)
     with warehouse.transaction():
-        write_fit(warehouse, run.id, space, rows, merges, assignments)
+        stable = write_fit(warehouse, run.id, space, rows, merges, assignments)
+        write_topic_versions(warehouse, run.id, [replace(v, topic_id=stable[v.topic_id]) for v in versions])
+        write_boilerplate(
+            warehouse, run.id, [asdict(b) | {"sources": list(b.sources)} for b in fit.boilerplate.values()]
+        )
         run.finish(
             counts={
                 "documents": len(ids),
@@ -149,6 +158,8 @@ def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, r
                 "merged": len(merges),
                 "assigned": len(assignments),
                 "outliers": len(ids) - len(assignments),
+                "technologies": sum(v.is_technology for v in versions),
+                "boilerplate_words": len(fit.boilerplate),
                 "fit_seconds": round(fit_seconds, 3),
                 "link_write_seconds": round(time.perf_counter() - started - fit_seconds, 3),
             }
@@ -156,6 +167,62 @@ def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, r
     result.fit_run_id = run.id
     result.topics, result.new_topics = run.counts["topics"], run.counts["new"]
     result.continued_topics, result.merged_topics = run.counts["continued"], run.counts["merged"]
+
+
+@functools.lru_cache(maxsize=1)
+def technology_seed_terms() -> frozenset[str]:
+    """The seed terms that name technologies (`models.technology.technology_terms`), as written."""
+    from models.lead_markets import load_lead_markets
+
+    data = load_lead_markets()
+    markets: dict[str, list[str]] = {}
+    for market in data.markets:
+        for lang, terms in market.seeds.items():
+            markets.setdefault(lang, []).extend(terms)
+    cross: dict[str, list[str]] = {}
+    for tech in data.cross_cutting:
+        for lang, terms in tech.seeds.items():
+            cross.setdefault(lang, []).extend(terms)
+    return technology_terms(markets, cross)
+
+
+@functools.lru_cache(maxsize=1)
+def technology_vocabulary() -> TechnologyVocabulary:
+    """The technology seed terms and the technical heads, to judge words."""
+    return load_vocabulary(technology_seed_terms())
+
+
+def describe_fit(
+    warehouse: Warehouse, config: Config, fit: TopicFit, by_id: Mapping[str, WindowDocument]
+) -> list[TopicVersion]:
+    """Each fit topic's words, label and technology score (`topic_id` is still the fit's own topic number)."""
+    with_market = documents_with_technology_evidence(warehouse, fit.doc_ids, sorted(technology_seed_terms()))
+    research_in_window = any(d.kind in RESEARCH_KINDS for d in by_id.values())
+    vocabulary = technology_vocabulary()
+    versions = []
+    for topic in fit.topics:
+        members = [fit.doc_ids[i] for i in topic.members]
+        scored = technology(
+            topic.top_terms,
+            documents=len(members),
+            with_lead_market=sum(doc_id in with_market for doc_id in members),
+            research_documents=(sum(by_id[d].kind in RESEARCH_KINDS for d in members) if research_in_window else None),
+            vocabulary=vocabulary,
+        )
+        versions.append(
+            TopicVersion(
+                topic_id=topic.fit_topic,
+                label=topic.label,
+                top_terms=topic.top_terms,
+                term_weights=topic.term_weights,
+                term_shares=topic.term_shares,
+                size=len(members),
+                technology=scored.score,
+                is_technology=scored.score >= config.analysis.technology_threshold,
+                technology_evidence=scored.evidence(),
+            )
+        )
+    return versions
 
 
 def _known_centroids(warehouse: Warehouse, space: str) -> tuple[list[KnownTopic], np.ndarray]:

@@ -247,9 +247,11 @@ def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[...
     result = analysed("emerging", "--format", "json")
     rows = json.loads(result.stdout)
     assert [set(r) for r in rows[:1]] == [
-        {"id", "label", "top_terms", "score", "signal_class", "trend", "first_seen", "lead_markets", "recent_series"}
+        {"id", "label", "top_terms", "rising_terms", "score", "technology", "signal_class", "trend", "first_seen",
+         "new", "lead_markets", "recent_series"}
     ]
-    assert rows[0]["lead_markets"] == ["Ressourceneffizienz"] and rows[0]["first_seen"] == "2021-Q1"
+    assert rows[0]["lead_markets"] == ["Ressourceneffizienz"]
+    assert rows[0]["first_seen"] == "2021-Q2"  # its first period with a minimal presence (3 documents), not 2021-Q1 (2)
     assert rows[0]["score"] > rows[-1]["score"]
     health = json.loads(analysed("emerging", "--market", "gesundheit", "--format", "json").stdout)
     assert len(health) == 1 and health[0]["lead_markets"] == ["Gesundheit"]
@@ -260,7 +262,7 @@ def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[...
     assert injected.exit_code == 0 and json.loads(injected.stdout) == []
     assert len(json.loads(analysed("emerging", "--top", "2", "--format", "json").stdout)) == 2
     csv_lines = analysed("emerging", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0].startswith("id,label,top_terms,score") and len(csv_lines) == 4
+    assert csv_lines[0].startswith("id,label,top_terms,rising_terms,score,technology") and len(csv_lines) == 4
     missing = analysed("emerging", "--as-of", "2019-12-31")
     assert missing.exit_code == 1 and "foresight analyze --granularity quarter --as-of 2019-12-31" in missing.stderr
     monthly = analysed("emerging", "--granularity", "month")

@@ -50,8 +50,9 @@ def _settings_tables(cls: type, prefix: str = "") -> dict[str, set[str]]:
     for f in dataclasses.fields(cls):
         tp = hints[f.name]
         if f.metadata.get("flatten"):
+            excluded = set(f.metadata.get("exclude", ()))
             for table, keys in _settings_tables(tp, prefix).items():
-                tables.setdefault(table, set()).update(keys)
+                tables.setdefault(table, set()).update(keys - excluded if table == prefix else keys)
             continue
         key = f.metadata.get("toml", f.name)
         if key is None:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from models.embeddings import TfidfSvdEmbedder
+from models.topic_words import make_label
 from models.topics import (
     TermAnalyzer,
     TopicConfig,
@@ -13,7 +14,6 @@ from models.topics import (
     display_term,
     fit_topics,
     link_topics,
-    make_label,
     smallest_topic,
     terms_document,
 )

@@ -13,7 +13,9 @@ from typing import Any
 from warehouse.db import Warehouse
 from warehouse.signals import EMERGING_SQL, TOPIC_DOCUMENTS_SQL
 
-SQL_EMERGING = "select * from v_topic_signals where run_id = ? order by score desc nulls last, topic_id"
+SQL_EMERGING = (
+    "select * from v_topic_signals where run_id = ? order by is_technology desc, score desc nulls last, topic_id"
+)
 SQL_SOURCES = """select source, kind, count(*) as documents,
        count(*) filter (where inserted_at >= ?) as new_in_scan,
        count(*) filter (where published > ? - interval 7 day and published <= ?) as published_this_week

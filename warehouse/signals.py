@@ -7,6 +7,7 @@ and the alerts all ask `latest_scores`, with the configured `[analysis] granular
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -54,7 +55,8 @@ def _dicts(warehouse: Warehouse, sql: str, params: Sequence[Any]) -> list[dict[s
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-# The ranked topics of one scores run, filtered by source kind and lead market (id or name, any case).
+# The ranked topics of one scores run, technologies first unless everything is asked for, filtered by source kind
+# and lead market (id or name, any case).
 EMERGING_SQL = """
 select v.* from v_topic_signals v
 where v.run_id = ?
@@ -62,7 +64,7 @@ where v.run_id = ?
   and (?::varchar is null
        or list_contains([lower(x) for x in v.lead_markets], lower(?::varchar))
        or list_contains([lower(x) for x in v.lead_market_ids], lower(?::varchar)))
-order by v.score desc nulls last, v.topic_id
+order by (not ?::boolean and v.is_technology) desc, v.score desc nulls last, v.topic_id
 limit ?
 """
 
@@ -74,10 +76,45 @@ def emerging_topics(
     kind: str | None = None,
     market: str | None = None,
     top: int | None = None,
+    everything: bool = False,
 ) -> list[dict[str, Any]]:
-    """The topics of a scores run, best first (every column of `v_topic_signals`)."""
+    """The topics of a scores run, technologies first then by score (by score alone with `everything`).
+
+    Every column of `v_topic_signals`; `rising_terms`, `life_cycle` and `technology_evidence` as parsed JSON.
+    """
     limit = top if top is not None else 2**31 - 1
-    return _dicts(warehouse, EMERGING_SQL, [scores.run_id, kind, kind, market, market, market, limit])
+    rows = _dicts(warehouse, EMERGING_SQL, [scores.run_id, kind, kind, market, market, market, everything, limit])
+    return [_parsed(row) for row in rows]
+
+
+def _parsed(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("rising_terms", "life_cycle", "technology_evidence", "evidence"):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+# Emerging terms of one scores run, technologies first unless everything is asked for.
+EMERGING_TERMS_SQL = """
+select t.* from term_signals t
+where t.run_id = ? and (?::varchar is null or list_contains(t.kinds, ?::varchar))
+order by (not ?::boolean and t.is_technology) desc, t.score desc nulls last, t.term
+limit ?
+"""
+
+
+def emerging_terms(
+    warehouse: Warehouse,
+    scores: ScoresRun,
+    *,
+    kind: str | None = None,
+    top: int | None = None,
+    everything: bool = False,
+) -> list[dict[str, Any]]:
+    """The emerging terms of a scores run, technologies first then by score (by score alone with `everything`)."""
+    limit = top if top is not None else 2**31 - 1
+    rows = _dicts(warehouse, EMERGING_TERMS_SQL, [scores.run_id, kind, kind, everything, limit])
+    return [_parsed(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -111,7 +148,7 @@ def topic_signal(warehouse: Warehouse, topic_id: int, scores: ScoresRun) -> dict
     """The topic's row of a scores run (every column of `v_topic_signals`), or None if that run did not score it."""
     sql = "select * from v_topic_signals where topic_id = ? and run_id = ?"
     rows = _dicts(warehouse, sql, [topic_id, scores.run_id])
-    return rows[0] if rows else None
+    return _parsed(rows[0]) if rows else None
 
 
 def topic_series(warehouse: Warehouse, topic_id: int, run_id: int) -> list[tuple[date, int, int, float]]:

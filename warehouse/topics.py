@@ -522,9 +522,22 @@ def write_signals(warehouse: Warehouse, rows: Sequence[Mapping[str, Any]]) -> in
         "popularity",
         "kinds_present",
         "evidence",
+        "first_seen",
+        "is_new",
+        "rising_terms",
+        "life_cycle",
     ]
-    prepared = [{**row, "evidence": json.dumps(row.get("evidence") or {}, default=str)} for row in rows]
-    return _insert_dicts(con, "signals", columns, prepared, casts={"evidence": "json"})
+    prepared = [
+        {
+            **row,
+            "evidence": json.dumps(row.get("evidence") or {}, default=str),
+            "rising_terms": json.dumps(row.get("rising_terms") or [], default=str),
+            "life_cycle": json.dumps(row["life_cycle"], default=str) if row.get("life_cycle") else None,
+        }
+        for row in rows
+    ]
+    casts = {"evidence": "json", "rising_terms": "json", "life_cycle": "json"}
+    return _insert_dicts(con, "signals", columns, prepared, casts=casts)
 
 
 def _insert_dicts(
@@ -543,3 +556,80 @@ def _insert_dicts(
         [[row.get(c) for c in columns] for row in rows],
     )
     return len(rows)
+
+
+# -- descriptions of a fit (migration 011) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicVersion:
+    """A stable topic as one fit described it (written to `topic_versions`)."""
+
+    topic_id: int
+    label: str
+    top_terms: list[str]
+    term_weights: list[float]
+    term_shares: list[float]
+    size: int
+    technology: float
+    is_technology: bool
+    technology_evidence: Mapping[str, Any]
+
+
+def write_topic_versions(warehouse: Warehouse, fit_run_id: int, versions: Sequence[TopicVersion]) -> int:
+    """Store how a fit described each of its topics (labels and words as of that fit)."""
+    rows = [
+        {
+            "fit_run_id": fit_run_id,
+            "topic_id": v.topic_id,
+            "label": v.label,
+            "top_terms": list(v.top_terms),
+            "term_weights": list(v.term_weights),
+            "term_shares": list(v.term_shares),
+            "size": v.size,
+            "technology": v.technology,
+            "is_technology": v.is_technology,
+            "technology_evidence": json.dumps(dict(v.technology_evidence), default=str),
+        }
+        for v in versions
+    ]
+    columns = ["fit_run_id", "topic_id", "label", "top_terms", "term_weights", "term_shares", "size", "technology",
+               "is_technology", "technology_evidence"]  # fmt: skip
+    return _insert_dicts(warehouse.con, "topic_versions", columns, rows, casts={"technology_evidence": "json"})
+
+
+def write_boilerplate(warehouse: Warehouse, fit_run_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Store the words a fit left out as source boilerplate, with why (`fit_boilerplate`)."""
+    columns = ["fit_run_id", "word", "sources", "documents", "concentration", "source_share", "association", "topics"]
+    return _insert_dicts(warehouse.con, "fit_boilerplate", columns, [{"fit_run_id": fit_run_id, **r} for r in rows])
+
+
+TECHNOLOGY_EVIDENCE_SQL = """
+select distinct m.doc_id
+from doc_lead_markets m, unnest(from_json(m.evidence->'seed_terms', '[{"term": "VARCHAR"}]')) as u(hit)
+where hit.term in (select term from _technology_terms)
+"""  # documents whose own words hit a technology seed term (as the language step recorded its seed hits)
+
+
+def register_technology_terms(warehouse: Warehouse, terms: Sequence[str]) -> None:
+    """Make the technology seed terms available to the queries of this connection as `_technology_terms`."""
+    warehouse.con.register("_technology_terms", pa.table({"term": pa.array(sorted(terms), pa.string())}))
+
+
+def documents_with_technology_evidence(
+    warehouse: Warehouse, doc_ids: Sequence[str], technology_terms: Sequence[str]
+) -> set[str]:
+    """Those of `doc_ids` whose own words hit one of `technology_terms` (a lead market's technology seeds)."""
+    if not doc_ids:
+        return set()
+    con = warehouse.con
+    register_technology_terms(warehouse, technology_terms)
+    con.register("_wanted_docs", pa.table({"doc_id": pa.array(list(doc_ids), pa.string())}))
+    try:
+        rows = con.execute(
+            f"select e.doc_id from ({TECHNOLOGY_EVIDENCE_SQL}) e join _wanted_docs w using (doc_id)"
+        ).fetchall()
+    finally:
+        con.unregister("_wanted_docs")
+        con.unregister("_technology_terms")
+    return {str(r[0]) for r in rows}

@@ -1,0 +1,193 @@
+"""Source boilerplate learnt from the data: words that belong to a source, not to what its documents are about.
+
+Publisher and site names ("n-tv.de", "tagesspiegel"), bylines ("Von ..."), paywall and navigation words ("Z+",
+"abopflichtiger Inhalt", "Merkliste"), title suffixes (" - Publisher") became topic words because they are frequent
+in a source's documents. No hand list per site: a word is boilerplate of a source when both hold (the rule is
+statistical, so it carries over to sources nobody has looked at):
+
+1. **It is concentrated in a few sources.** The sources whose share of the word's documents is at least
+   ``min_lift`` times their share of all documents carry at least ``min_concentration`` of its documents, and
+   together they hold at most ``max_source_share`` of all documents. A word spread like the corpus is not a
+   source's word; in a warehouse of one source nothing is boilerplate by this rule.
+2. **Within those sources it says nothing about the topic.** Its association with the topics of those sources'
+   documents is negligible: Cramér's V of the 2 x k table (word present or not x topic, outliers a topic of their
+   own) is below ``max_association`` (0.1: Cohen's (1988) threshold of a small effect). A technology word that one
+   specialist site uses a lot (heise and "Linux") is concentrated too, but it sits in a few topics: V is large.
+
+A word needs ``min_documents`` documents in those sources (and ``min_topics`` distinct topics) before it can be
+judged at all. Every finding comes with its numbers (`Boilerplate`), so an analyst can see why a word was dropped.
+
+Two more rules come from the same idea:
+
+- **Topic-independent words** (`generic_words`): a frequent word whose association with the topics of *all* the
+  window's documents is negligible says nothing about any topic, whichever source it comes from: the publisher
+  suffix of an aggregator feed that carries every publisher (" - n-tv.de" on titles of one source), and everyday
+  verbs ("sagen", "liefern"). The same test, on all documents.
+- **Source names** (`source_name_words`): the names of the window's sources ("heise.de" -> "heise") are never topic
+  words, nor words that begin or end with a name of five or more letters ("heiseshow"). They come from the
+  warehouse's own source names, not from a list per site.
+
+Association is Cramér's V with Bergsma's (2013) bias correction: the plain V of a word against 300 small topics is
+about 0.17 even when the word is independent of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """Why a word was judged boilerplate of its sources."""
+
+    word: str
+    sources: tuple[str, ...]
+    documents: int  # the word's documents in those sources
+    concentration: float  # share of all its documents that are in those sources
+    source_share: float  # those sources' share of all documents
+    association: float  # Cramér's V of word presence and topic within those sources
+    topics: int  # distinct topics (outliers counted as one) of its documents there
+
+
+def source_boilerplate(
+    counts: sparse.csr_matrix,
+    vocabulary: Sequence[str],
+    sources: Sequence[str],
+    assignments: np.ndarray,
+    *,
+    min_documents: int = 20,
+    min_topics: int = 3,
+    min_lift: float = 2.0,
+    min_concentration: float = 0.8,
+    max_source_share: float = 0.5,
+    max_association: float = 0.1,
+) -> dict[str, Boilerplate]:
+    """The boilerplate words of a window: `counts` is documents x words, `sources` and `assignments` per document."""
+    present = (counts > 0).astype(np.float64).tocsc()
+    names = sorted(set(sources))
+    if len(names) < 2 or present.shape[1] == 0:
+        return {}
+    source_of = np.array([names.index(s) for s in sources])
+    by_source = sparse.csr_matrix(
+        (np.ones(len(sources)), (source_of, np.arange(len(sources)))), shape=(len(names), len(sources))
+    )
+    source_docs = np.asarray(by_source.sum(axis=1)).ravel()
+    source_share = source_docs / source_docs.sum()
+    word_docs_per_source = np.asarray((by_source @ present).todense())  # sources x words
+    word_docs = word_docs_per_source.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = (word_docs_per_source / np.where(word_docs > 0, word_docs, 1)) / source_share[:, None]
+    carrying = lift >= min_lift  # sources x words
+    carried = np.where(carrying, word_docs_per_source, 0).sum(axis=0)
+    carried_share = np.where(carrying, source_share[:, None], 0).sum(axis=0)
+    concentration = carried / np.where(word_docs > 0, word_docs, 1)
+    candidates = np.flatnonzero(
+        (carried >= min_documents) & (concentration >= min_concentration) & (carried_share <= max_source_share)
+    )
+    topics = sorted(set(assignments.tolist()))
+    topic_of = np.array([topics.index(a) for a in assignments.tolist()])
+    found: dict[str, Boilerplate] = {}
+    for word in candidates.tolist():
+        keep = np.isin(source_of, np.flatnonzero(carrying[:, word]))
+        has = present[:, word].toarray().ravel()[keep] > 0
+        groups = topic_of[keep]
+        n_topics = len(set(groups[has].tolist()))
+        if n_topics < min_topics:
+            continue
+        association = _cramers_v(has, groups, len(topics))
+        if association < max_association:
+            chosen = tuple(names[i] for i in np.flatnonzero(carrying[:, word]))
+            found[vocabulary[word]] = Boilerplate(
+                word=vocabulary[word],
+                sources=chosen,
+                documents=int(carried[word]),
+                concentration=float(concentration[word]),
+                source_share=float(carried_share[word]),
+                association=float(association),
+                topics=n_topics,
+            )
+    return found
+
+
+def _cramers_v(has: np.ndarray, groups: np.ndarray, n_groups: int) -> float:
+    """Bias-corrected Cramér's V of a 0/1 variable against a group label (a 2 x k table; Bergsma 2013).
+
+    The plain ``sqrt(chi2 / n)`` grows with the number of groups even under independence (its expectation is about
+    ``sqrt((k - 1) / n)``: 0.17 for 300 topics of 10,000 documents), so with many topics every word would look
+    associated. Bergsma's correction subtracts that expectation: ``phi2 = max(0, chi2 / n - (k - 1) / (n - 1))``,
+    ``k~ = k - (k - 1)^2 / (n - 1)``, ``r~ = 2 - 1 / (n - 1)``, ``V = sqrt(phi2 / min(k~ - 1, r~ - 1))``.
+    """
+    n = len(has)
+    if n < 2:
+        return 0.0
+    with_word = np.bincount(groups[has], minlength=n_groups).astype(float)
+    sizes = np.bincount(groups, minlength=n_groups).astype(float)
+    used = sizes > 0
+    k = int(used.sum())
+    p = with_word.sum() / n
+    if p in (0.0, 1.0) or k < 2:
+        return 0.0
+    without = sizes[used] - with_word[used]
+    expected_with, expected_without = sizes[used] * p, sizes[used] * (1 - p)
+    chi2 = ((with_word[used] - expected_with) ** 2 / expected_with).sum()
+    chi2 += ((without - expected_without) ** 2 / expected_without).sum()
+    phi2 = max(0.0, chi2 / n - (k - 1) / (n - 1))
+    k_corrected = k - (k - 1) ** 2 / (n - 1)
+    r_corrected = 2 - 1 / (n - 1)
+    denominator = min(k_corrected - 1, r_corrected - 1)
+    return float(np.sqrt(phi2 / denominator)) if denominator > 0 else 0.0
+
+
+def generic_words(
+    counts: sparse.csr_matrix,
+    vocabulary: Sequence[str],
+    assignments: np.ndarray,
+    *,
+    min_documents: int = 20,
+    min_topics: int = 3,
+    max_association: float = 0.1,
+) -> dict[str, Boilerplate]:
+    """Frequent words with a negligible association to the topics of the whole window (see the module docstring)."""
+    present = (counts > 0).astype(np.float64).tocsc()
+    frequency = np.asarray(present.sum(axis=0)).ravel()
+    topics = sorted(set(assignments.tolist()))
+    groups = np.array([topics.index(a) for a in assignments.tolist()])
+    found: dict[str, Boilerplate] = {}
+    for word in np.flatnonzero(frequency >= min_documents).tolist():
+        has = present[:, word].toarray().ravel() > 0
+        n_topics = len(set(groups[has].tolist()))
+        if n_topics < min_topics:
+            continue
+        association = _cramers_v(has, groups, len(topics))
+        if association < max_association:
+            found[vocabulary[word]] = Boilerplate(
+                vocabulary[word], (), int(frequency[word]), 1.0, 1.0, float(association), n_topics
+            )
+    return found
+
+
+_WEB_PARTS = frozenset({"www", "de", "com", "org", "net", "eu", "info", "feed", "feeds", "rss", "atom", "xml", "html"})
+
+
+def source_name_words(sources: Sequence[str]) -> frozenset[str]:
+    """The name parts of the sources ("heise.de" -> "heise", "feed:news.rub.de/newsfeed" -> "rub", "newsfeed")."""
+    import re
+
+    parts = set()
+    for source in set(sources):
+        for part in re.split(r"[^0-9a-zäöüß]+", source.lower()):
+            if len(part) >= 3 and part not in _WEB_PARTS:
+                parts.add(part)
+    return frozenset(parts)
+
+
+def is_source_name(word: str, names: frozenset[str]) -> bool:
+    """A source's name, or a word that begins or ends with a name of five or more letters."""
+    base = word.split(" (")[0]
+    if base in names:
+        return True
+    return any(len(name) >= 5 and (base.startswith(name) or base.endswith(name)) for name in names)

@@ -1,0 +1,200 @@
+"""The language step's terms counted per period: the input of term emergence and of a topic's rising terms.
+
+A term is counted as the word-count step sees it (lower case, words joined by ``_``: `models.term_links.term_token`)
+and, where a link maps several names to one technology ("wärmepumpe", "heat_pump"), under that one name; a document
+counts once per term and period however often it uses the term. Periods are DuckDB's `date_trunc` of the
+publication date (weeks start on Monday), the same periods as `models.periods`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+
+from warehouse.db import Warehouse
+from warehouse.topics import TECHNOLOGY_EVIDENCE_SQL, register_technology_terms
+
+_TOKEN = "lower(regexp_replace(trim(t.term), '\\s+', '_', 'g'))"
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """Documents containing each term per period (terms x periods), with what the technology score needs per term."""
+
+    terms: list[str]
+    periods: list[date]
+    counts: np.ndarray  # terms x periods
+    documents: np.ndarray  # documents per term over the window
+    with_lead_market: np.ndarray  # of those, documents whose words hit a technology seed term
+    research: np.ndarray  # of those, patents and publications
+    kinds: list[list[str]]  # source kinds per term
+
+
+@dataclass(frozen=True)
+class TopicTerms:
+    """One topic's terms: documents of the topic with each term per period (terms x periods)."""
+
+    terms: list[str]
+    periods: list[date]
+    counts: np.ndarray
+
+
+def _check(granularity: str) -> None:
+    if granularity not in ("week", "month", "quarter", "year"):
+        raise ValueError(f"unknown granularity {granularity!r}")
+
+
+def _register_mapping(warehouse: Warehouse, mapping: Mapping[str, str]) -> None:
+    table = pa.table({"token": pa.array(list(mapping), pa.string()), "concept": pa.array(list(mapping.values()))})
+    warehouse.con.register("_term_links", table)
+
+
+def term_period_counts(
+    warehouse: Warehouse,
+    start: date,
+    end: date,
+    granularity: str,
+    mapping: Mapping[str, str],
+    *,
+    technology_terms: Sequence[str] = (),
+    min_documents: int = 3,
+    research_kinds: tuple[str, ...] = ("patent", "publication"),
+) -> TermCounts:
+    """Every term with at least `min_documents` documents in one period of ``[start, end]``, counted per period."""
+    _check(granularity)
+    con = warehouse.con
+    _register_mapping(warehouse, mapping or {"": ""})
+    register_technology_terms(warehouse, technology_terms)
+    try:
+        rows = con.execute(
+            f"""
+            with docs as (
+                select distinct coalesce(m.concept, {_TOKEN}) as term, d.doc_id, d.kind,
+                       date_trunc('{granularity}', d.published)::date as period
+                from doc_terms t join documents d using (doc_id)
+                left join _term_links m on m.token = {_TOKEN}
+                where d.published between ? and ?
+            ),
+            markets as ({TECHNOLOGY_EVIDENCE_SQL}),
+            per_period as (select term, period, count(*) as n from docs group by term, period),
+            wanted as (select term from per_period group by term having max(n) >= ?)
+            select d.term, list(distinct d.kind order by d.kind), count(distinct d.doc_id),
+                   count(distinct d.doc_id) filter (where m.doc_id is not null),
+                   count(distinct d.doc_id) filter (where d.kind in (select unnest(?::varchar[]))),
+                   (select list(struct_pack(p := pp.period, n := pp.n)) from per_period pp where pp.term = d.term)
+            from docs d join wanted w using (term) left join markets m using (doc_id)
+            group by d.term order by d.term
+            """,
+            [start, end, min_documents, list(research_kinds)],
+        ).fetchall()
+    finally:
+        con.unregister("_term_links")
+        con.unregister("_technology_terms")
+    periods = sorted({cell["p"] for row in rows for cell in row[5]})
+    column = {p: i for i, p in enumerate(periods)}
+    counts = np.zeros((len(rows), len(periods)))
+    for i, row in enumerate(rows):
+        for cell in row[5]:
+            counts[i, column[cell["p"]]] = cell["n"]
+    return TermCounts(
+        terms=[str(r[0]) for r in rows],
+        periods=periods,
+        counts=counts,
+        documents=np.array([r[2] for r in rows], dtype=float),
+        with_lead_market=np.array([r[3] for r in rows], dtype=float),
+        research=np.array([r[4] for r in rows], dtype=float),
+        kinds=[list(r[1]) for r in rows],
+    )
+
+
+def topic_term_counts(
+    warehouse: Warehouse,
+    fit_run_id: int,
+    start: date,
+    end: date,
+    granularity: str,
+    mapping: Mapping[str, str],
+    *,
+    min_documents: int = 3,
+) -> dict[int, TopicTerms]:
+    """Per topic of a fit: its terms with at least `min_documents` of the topic's documents, counted per period."""
+    _check(granularity)
+    con = warehouse.con
+    _register_mapping(warehouse, mapping or {"": ""})
+    try:
+        rows = con.execute(
+            f"""
+            with members as (
+                select dt.topic_id, d.doc_id, date_trunc('{granularity}', d.published)::date as period
+                from document_topics dt join documents d using (doc_id)
+                where dt.run_id = ? and d.published between ? and ?
+            ),
+            docs as (
+                select distinct mb.topic_id, coalesce(m.concept, {_TOKEN}) as term, mb.doc_id, mb.period
+                from members mb join doc_terms t using (doc_id)
+                left join _term_links m on m.token = {_TOKEN}
+            ),
+            wanted as (select topic_id, term from docs group by all having count(*) >= ?)
+            select d.topic_id, d.term, d.period, count(*) from docs d join wanted w using (topic_id, term)
+            group by all order by all
+            """,
+            [fit_run_id, start, end, min_documents],
+        ).fetchall()
+        sizes = con.execute(
+            f"""
+            select dt.topic_id, date_trunc('{granularity}', d.published)::date, count(*)
+            from document_topics dt join documents d using (doc_id)
+            where dt.run_id = ? and d.published between ? and ? group by all
+            """,
+            [fit_run_id, start, end],
+        ).fetchall()
+    finally:
+        con.unregister("_term_links")
+    topic_sizes: dict[int, dict[date, int]] = {}
+    for topic_id, period, n in sizes:
+        topic_sizes.setdefault(int(topic_id), {})[period] = int(n)
+    by_topic: dict[int, dict[str, dict[date, int]]] = {}
+    for topic_id, term, period, n in rows:
+        by_topic.setdefault(int(topic_id), {}).setdefault(str(term), {})[period] = int(n)
+    result = {}
+    for topic_id, terms in by_topic.items():
+        periods = sorted(topic_sizes.get(topic_id, {}))
+        column = {p: i for i, p in enumerate(periods)}
+        names = sorted(terms)
+        matrix = np.zeros((len(names), len(periods)))
+        for i, name in enumerate(names):
+            for period, n in terms[name].items():
+                matrix[i, column[period]] = n
+        result[topic_id] = TopicTerms(names, periods, matrix)
+    return result
+
+
+TERM_SIGNAL_COLUMNS = (
+    "run_id", "as_of", "granularity", "term", "documents", "score", "signal_class", "trend", "growth", "mk_tau",
+    "mk_p", "burst", "escore", "first_seen", "is_new", "technology", "is_technology", "kinds", "recent_series",
+    "evidence",
+)  # fmt: skip
+
+
+def write_term_signals(warehouse: Warehouse, rows: list[dict]) -> int:
+    """Insert `term_signals` rows (dicts with the table's columns; `evidence` a dict) as one Arrow batch."""
+    if not rows:
+        return 0
+    prepared = {column: [row.get(column) for row in rows] for column in TERM_SIGNAL_COLUMNS}
+    prepared["evidence"] = [json.dumps(e or {}, default=str) for e in prepared["evidence"]]
+    table = pa.table(prepared)
+    warehouse.con.register("_incoming_terms", table)
+    try:
+        warehouse.con.execute(
+            f"insert into term_signals ({', '.join(TERM_SIGNAL_COLUMNS)}) "
+            f"select {', '.join(c if c != 'evidence' else 'evidence::json' for c in TERM_SIGNAL_COLUMNS)} "
+            "from _incoming_terms"
+        ).fetchall()
+    finally:
+        warehouse.con.unregister("_incoming_terms")
+    return len(rows)
