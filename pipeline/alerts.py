@@ -60,12 +60,20 @@ def baseline_scan(warehouse: Warehouse, scores: ScoresRun, before_run_id: int | 
     return latest_snapshot_before(warehouse, root[0] if root else scores.run_id)
 
 
-def signal_changes(warehouse: Warehouse, scores: ScoresRun, before_run_id: int | None = None) -> SignalChanges:
-    """New topics, new weak signals and topics turned strong against the baseline snapshot."""
+def signal_changes(
+    warehouse: Warehouse, scores: ScoresRun, before_run_id: int | None = None, *, everything: bool = True
+) -> SignalChanges:
+    """New topics, new weak signals and topics turned strong against the baseline snapshot.
+
+    Without `everything` only technologies (`is_technology`) count: a football coach's transfer that turns strong is
+    not an alert for a technology radar.
+    """
     baseline = baseline_scan(warehouse, scores, before_run_id)
     previous = snapshot_classes(warehouse, baseline) if baseline is not None else {}
     changes = SignalChanges(baseline)
     for topic in current_signals(warehouse, scores):
+        if not everything and not topic.get("is_technology"):
+            continue
         before = previous.get(topic["topic_id"])
         known = topic["topic_id"] in previous
         topic = {**topic, "previous_class": before}
@@ -100,6 +108,7 @@ def alerts_from(changes: SignalChanges, scan_run_id: int | None) -> list[dict[st
                         "previous_class": topic.get("previous_class"),
                         "trend": topic.get("trend"),
                         "score": topic.get("score"),
+                        "technology": topic.get("technology"),
                         "growth": topic.get("growth"),
                         "first_seen": topic.get("first_seen"),
                         "lead_markets": list(topic.get("lead_markets") or []),
@@ -129,11 +138,17 @@ def write_alerts(alerts: list[dict[str, Any]], out: TextIO | Path | None) -> Non
 
 
 def emit_alerts(
-    warehouse: Warehouse, scores: ScoresRun | None, scan_run_id: int, out: TextIO | Path | None
+    warehouse: Warehouse,
+    scores: ScoresRun | None,
+    scan_run_id: int,
+    out: TextIO | Path | None,
+    *,
+    everything: bool = False,
 ) -> list[dict[str, Any]]:
-    """Compute this scan's alerts against the previous snapshot and write them out (none without scores)."""
+    """Compute this scan's alerts (technologies only unless `everything`) and write them out (none without scores)."""
     if scores is None:
         return []
-    alerts = alerts_from(signal_changes(warehouse, scores, before_run_id=scan_run_id), scan_run_id)
+    changes = signal_changes(warehouse, scores, before_run_id=scan_run_id, everything=everything)
+    alerts = alerts_from(changes, scan_run_id)
     write_alerts(alerts, out)
     return alerts

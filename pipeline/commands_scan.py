@@ -123,6 +123,9 @@ def report(
 def alerts(
     ctx: typer.Context,
     out: Annotated[str | None, typer.Option("--out", help="Append to this file instead of printing to stdout.")] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every topic (default: [alerts] technologies_only, technologies only).")
+    ] = False,
 ) -> None:
     """Print the new weak signals and topics turned strong of the latest scores, as JSON lines."""
     from pipeline.alerts import alerts_from, signal_changes, write_alerts
@@ -130,7 +133,8 @@ def alerts(
 
     app_state = state(ctx)
     with open_reader(app_state) as wh:
-        changes = signal_changes(wh, chosen_scores(wh, app_state, None, None))
+        everything = everything or not app_state.config.alerts.technologies_only
+        changes = signal_changes(wh, chosen_scores(wh, app_state, None, None), everything=everything)
     found = alerts_from(changes, None)
     write_alerts(found, Path(out) if out and out != "-" else sys.stdout)
     against = (

@@ -168,6 +168,7 @@ class ScanSettings:
 class ReportSettings:
     top_topics: int = 12
     top_per_market: int = 5
+    top_terms: int = 15  # emerging terms listed
     evidence_per_topic: int = 5
     places_per_topic: int = 8
 
@@ -175,6 +176,7 @@ class ReportSettings:
 @dataclass(frozen=True)
 class AlertsSettings:
     file: str = "alerts.jsonl"  # "" = none, "-" = stdout
+    technologies_only: bool = True  # alert only topics that are technologies (false: every topic)
 
 
 @dataclass(frozen=True)

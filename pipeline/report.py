@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pipeline.output import safe_csv_cell
 from sources.document import KINDS
 from warehouse import report_queries as q
 from warehouse.db import Warehouse
-from warehouse.signals import ScoresRun, emerging_topics, latest_scores, scored, topic_documents
+from warehouse.signals import ScoresRun, emerging_terms, emerging_topics, latest_scores, scored, topic_documents
 
 FORMATS = ("html", "md", "csv")
 KINDS_SHOWN = KINDS  # every document kind, in the order of sources.document.KINDS
@@ -72,6 +73,11 @@ class TopicCard:
     actors: list[tuple[str, int]] = field(default_factory=list)
     source_mix: dict[str, int] = field(default_factory=dict)
     evidence: list[EvidenceDoc] = field(default_factory=list)
+    technology: float | None = None
+    is_technology: bool = False
+    rising_terms: list[str] = field(default_factory=list)
+    life_cycle: str | None = None
+    is_new: bool = False
 
     @property
     def volume(self) -> float:
@@ -109,6 +115,7 @@ class Report:
     new_topics: list[dict[str, Any]]
     new_weak_signals: list[dict[str, Any]]
     turned_strong: list[dict[str, Any]]
+    terms: list[dict[str, Any]]  # the emerging terms, technologies first
     scores_scan: tuple[int, str, datetime] | None  # (run_id, command, started_at) of the run that scored
     volume_split: float
     sql: dict[str, str]
@@ -206,7 +213,7 @@ def build_report(
         )
     for row in emerging[: settings.top_topics]:
         card(row["topic_id"])
-    listed = sorted(cards.values(), key=lambda c: -c.score)
+    listed = sorted(cards.values(), key=lambda c: (not c.is_technology, -c.score))  # technologies first
 
     changes = signal_changes(warehouse, scores)
     volumes = sorted(float(sum(r.get("recent_series") or [])) for r in emerging)
@@ -225,6 +232,7 @@ def build_report(
         new_topics=changes.new_topics,
         new_weak_signals=changes.new_weak_signals,
         turned_strong=changes.turned_strong,
+        terms=emerging_terms(warehouse, scores, top=settings.top_terms),
         scores_scan=scores_scan,
         volume_split=max(volume_split, 1.0),
         sql={
@@ -242,6 +250,7 @@ def build_report(
             "mix": q.shown(q.SQL_MIX, [fit, int(example)]),
             "evidence": q.shown(q.SQL_EVIDENCE, [fit, int(example), top]),
             "changes": q.shown(q.SQL_CHANGES, [changes.baseline_scan_run_id]) + "  -- compared with the scores above",
+            "terms_emerging": q.shown(q.SQL_EMERGING_TERMS, [scores.run_id, settings.top_terms]),
         },
     )  # fmt: skip
 
@@ -290,7 +299,20 @@ def _topic_card(warehouse: Warehouse, scores: ScoresRun, row: dict[str, Any], ev
         actors=[(str(r["actor"]), int(r["documents"])) for r in q.rows(warehouse, q.SQL_ACTORS, [fit, key, places])],
         source_mix=mix,
         evidence=docs,
+        technology=float(row["technology"]) if row.get("technology") is not None else None,
+        is_technology=bool(row.get("is_technology")),
+        rising_terms=[str(t["term"]) for t in _json_list(row.get("rising_terms"))],
+        life_cycle=(_json_dict(row.get("life_cycle")) or {}).get("described"),
+        is_new=bool(row.get("is_new")),
     )
+
+
+def _json_list(value: Any) -> list[Any]:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def _json_dict(value: Any) -> dict[str, Any] | None:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _as_date(value: Any) -> date | None:
@@ -383,6 +405,8 @@ CSV_COLUMNS = (
     "publications",
     "policy",
     "evidence_urls",
+    "technology",
+    "rising_terms",
 )
 
 
@@ -413,6 +437,8 @@ def render_csv(report: Report) -> str:
                     t.source_mix.get("publication", 0),
                     t.source_mix.get("policy", 0),
                     " ".join(d.url for d in t.evidence if d.url),
+                    None if t.technology is None else round(t.technology, 4),
+                    "; ".join(t.rising_terms),
                 )
             ]
         )

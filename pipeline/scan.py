@@ -310,6 +310,8 @@ def alerts_stage(ctx: ScanContext) -> dict[str, Any]:
     assert ctx.scan_run is not None
     scores = _scores(ctx)
     snapshot = take_snapshot(ctx.warehouse, ctx.scan_run.id, scores)
-    alerts = emit_alerts(ctx.warehouse, scores, ctx.scan_run.id, ctx.alerts_out)
+    alerts = emit_alerts(
+        ctx.warehouse, scores, ctx.scan_run.id, ctx.alerts_out, everything=not ctx.config.alerts.technologies_only
+    )
     ctx.results["alerts"] = alerts
     return {"topics_snapshot": snapshot, "alerts": len(alerts)}

@@ -107,6 +107,13 @@ def fill_scored_warehouse(wh: Warehouse, run_id: int = 20, as_of: date = date(20
                values (?, ?, ?, 'year', ?, ?, ?, ?, ?, ['policy'], '{}')""",
             [run_id, FIT_RUN, as_of, topic_id, score, signal_class, trend, growth],
         )
+        technology = 0.3 if topic_id == 3 else 0.8  # the pandemic topic is not a technology here
+        con.execute(
+            """insert into topic_versions (fit_run_id, topic_id, label, top_terms, size, technology, is_technology,
+                                           technology_evidence)
+               values (?, ?, ?, ?, ?, ?, ?, '{}')""",
+            [FIT_RUN, topic_id, label, terms, sum(series), technology, technology >= 0.5],
+        )
         for rank, name in enumerate(markets, start=1):
             con.execute(
                 "insert into topic_lead_markets values (?, ?, ?, 1, 1.0, ?)", [run_id, topic_id, MARKET_ID[name], rank]

@@ -292,3 +292,30 @@ def test_analyze_rejects_bad_options(cli: Callable[..., Result], db_path: Path) 
     assert bad_date.exit_code == 1 and "--as-of must be a date like 2023-12-31" in bad_date.stderr
     nothing = cli("emerging")
     assert nothing.exit_code == 1 and "no topics have been scored yet" in nothing.stderr
+
+
+def test_terms_technologies_birth_and_point_in_time_words(db_path: Path, cli: Callable[..., Result]) -> None:
+    """Term emergence finds the growing hydrogen terms; technologies rank first; --as-of shows that fit's words."""
+    build_warehouse(db_path)
+    with Warehouse.open_writer(db_path) as wh:
+        early = run_analyze(wh, write_test_config(db_path.parent), granularity="quarter", as_of=date(2022, 6, 30))
+    later = analyze(db_path)
+    terms = {r[0]: r[1:] for r in query(db_path, "select term, trend, is_technology, first_seen from v_emerging_terms")}
+    assert terms["grüner wasserstoff"] == ("rising", True, date(2021, 4, 1))  # first period with 3 documents
+    versions = query(
+        db_path, "select fit_run_id, topic_id, label, is_technology from topic_versions order by fit_run_id, topic_id"
+    )
+    assert {r[0] for r in versions} == {early.fit_run_id, later.fit_run_id}
+    technologies = {r[2].split(" / ")[0] for r in versions if r[3]}
+    assert any("wasserstoff" in r[2] and r[3] for r in versions) and not any("pandemie" in t for t in technologies)
+    config = str(db_path.parent / "foresight.toml")
+    ranked = json.loads(cli("--config", config, "emerging", "--format", "json").stdout)
+    flags = [r["technology"] >= 0.5 for r in ranked]
+    assert flags == sorted(flags, reverse=True)  # technologies first, then the rest
+    by_score = json.loads(cli("--config", config, "emerging", "--all", "--format", "json").stdout)
+    assert [r["score"] for r in by_score] == sorted((r["score"] for r in by_score), reverse=True)
+    listed = json.loads(cli("--config", config, "emerging", "--terms", "--format", "json").stdout)
+    assert listed[0]["term"] in ("grüner wasserstoff", "wasserstoff (hydrogen)") and listed[0]["trend"] == "rising"
+    then = json.loads(cli("--config", config, "emerging", "--as-of", "2022-06-30", "--format", "json").stdout)
+    first_fit = {r[1]: r[2] for r in versions if r[0] == early.fit_run_id}
+    assert {r["id"]: r["label"] for r in then} == first_fit  # the words of the fit behind those scores

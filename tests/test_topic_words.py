@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.boilerplate import source_boilerplate
+from models.boilerplate import generic_words, is_source_name, source_boilerplate, source_name_words
 from models.term_links import Link, canonical_tokens
 from models.topic_words import topic_words, vocabulary_matrix
 
@@ -89,3 +89,17 @@ def test_with_one_source_nothing_is_boilerplate() -> None:
     tokens, _, topics = _news()
     counts, vocabulary = vocabulary_matrix(tokens)
     assert source_boilerplate(counts, vocabulary, ["one"] * len(tokens), topics) == {}
+
+
+def test_topic_independent_words_and_source_names_never_describe_a_topic() -> None:
+    tokens, sources, topics = _news()
+    for doc in tokens:
+        doc.append("sagen")  # an everyday verb in every document, whatever it is about
+    counts, vocabulary = vocabulary_matrix(tokens)
+    generic = generic_words(counts, vocabulary, topics)
+    assert "sagen" in generic and generic["sagen"].association < 0.1
+    assert not {"ukraine", "bundesliga", "inflation", "linux"} & set(generic)
+    names = source_name_words(["heise.de", "feed:news.rub.de/newsfeed", "site-b"])
+    assert {"heise", "rub", "newsfeed", "site"} <= names and "de" not in names
+    assert is_source_name("heiseshow", names) and is_source_name("heise", names)
+    assert not is_source_name("linux", names)

@@ -37,6 +37,8 @@ SQL_MIX = """select d.kind, count(*) as documents from document_topics dt join d
 where dt.run_id = ? and dt.topic_id = ? group by d.kind"""
 SQL_EVIDENCE = TOPIC_DOCUMENTS_SQL.strip()
 SQL_CHANGES = "select * from scan_signal_snapshots where scan_run_id = ?"
+SQL_EMERGING_TERMS = """select term, score, technology, signal_class, trend, first_seen, documents, recent_series
+from term_signals where run_id = ? order by is_technology desc, score desc nulls last, term limit ?"""
 
 
 def rows(warehouse: Warehouse, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
