@@ -233,8 +233,8 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise EmbeddingError(
-                "the st:<model> backend needs sentence-transformers; install foresight-ruhr[sentence-transformers] "
-                "or choose backend tfidf-svd, use-m3 or e5-small"
+                "the st:<model> backend needs sentence-transformers; install torch (a CPU build) and "
+                "sentence-transformers, or choose backend tfidf-svd, use-m3 or e5-small"
             ) from exc
         self._model = SentenceTransformer(model, local_files_only=True)
         self.name = f"st:{model}"
