@@ -48,3 +48,19 @@ def server(module_server: HTTPServer) -> Iterator[HTTPServer]:
     module_server.clear()
     yield module_server
     module_server.clear()
+
+
+@pytest.fixture(scope="session")
+def topic_model_ready() -> None:
+    """Import BERTopic and compile UMAP's numba code once per test session, before the first test that fits topics.
+
+    Importing BERTopic and the first UMAP fit of a process cost tens of seconds (numba compiles UMAP; the cache in
+    `pipeline.runtime` keeps that across processes). Paying it here, once, keeps that cost out of whichever topic
+    test happens to run first, so each test's own time says what it costs.
+    """
+    import bertopic  # noqa: F401 - the import itself is the cost being paid
+    import numpy as np
+    from umap import UMAP
+
+    vectors = np.random.default_rng(0).normal(size=(40, 8)).astype(np.float32)
+    UMAP(n_neighbors=5, n_components=2, random_state=0).fit(vectors)

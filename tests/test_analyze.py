@@ -23,6 +23,8 @@ from sources.document import Document
 from warehouse.db import Warehouse
 from warehouse.documents import upsert_documents
 
+pytestmark = pytest.mark.usefixtures("topic_model_ready")
+
 VOCABULARY = {
     "hydrogen": ["Wasserstoff", "Elektrolyseur", "Stahlwerk", "Direktreduktion", "Wasserstoffnetz", "Ammoniak"],
     "heat": ["Wärmepumpe", "Gebäude", "Heizung", "Umweltwärme", "Fußbodenheizung", "Erdwärme"],

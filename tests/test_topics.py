@@ -18,6 +18,8 @@ from models.topics import (
     terms_document,
 )
 
+pytestmark = pytest.mark.usefixtures("topic_model_ready")
+
 VOCABULARY = {
     "heat": ["Wärmepumpe", "Gebäude", "Heizung", "Umweltwärme", "Fußbodenheizung", "Erdwärme", "Heizkörper"],
     "hydrogen": [
