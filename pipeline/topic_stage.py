@@ -34,6 +34,7 @@ from warehouse.topics import (
     last_fit,
     load_embeddings,
     window_documents,
+    window_inventory,
     write_boilerplate,
     write_fit,
     write_topic_versions,
@@ -79,19 +80,21 @@ def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, r
     """Fit (or reuse) the window's topics, link them to the stable ids and store the fit with its run's end."""
     from pipeline.analyze import AnalyzeError
 
-    documents = window_documents(warehouse, window.start, window.as_of)
     space = result.space or config.topics.backend
-    ids, vectors = load_embeddings(warehouse, space, [d.doc_id for d in documents])
-    terms = document_terms(warehouse, ids)
     model = topic_config(config)
-    key = fit_key(config, model, space, window, ids, sum(len(v) for v in terms.values()))
+    # The key is decided from ids and counts alone, so that a run with nothing new reads no vectors and no texts.
+    embedded, n_terms = window_inventory(warehouse, space, window.start, window.as_of)
+    key = fit_key(config, model, space, window, embedded, n_terms)
     run.update_details({"fit_key": key, "window_start": window.start.isoformat(), "as_of": window.as_of.isoformat()})
-    result.window_documents = len(ids)
+    result.window_documents = len(embedded)
     previous = last_fit(warehouse)
     if previous and previous.fit_key == key:
         result.fit_run_id, result.fit_reused, result.topics = previous.run_id, True, previous.topics
-        run.counts = {"reused": True, "fit_run_id": previous.run_id, "documents": len(ids)}
+        run.counts = {"reused": True, "fit_run_id": previous.run_id, "documents": len(embedded)}
         return
+    documents = window_documents(warehouse, window.start, window.as_of)
+    ids, vectors = load_embeddings(warehouse, space, [d.doc_id for d in documents])
+    terms = document_terms(warehouse, ids)
     by_id = {d.doc_id: d for d in documents}
     texts = [
         topic_document(terms.get(doc_id, []), by_id[doc_id].title, by_id[doc_id].text, by_id[doc_id].language)

@@ -225,6 +225,31 @@ def window_documents(warehouse: Warehouse, start: date, end: date) -> list[Windo
     return [WindowDocument(str(r[0]), str(r[1]), r[2], r[3], r[4], str(r[5]), r[6]) for r in rows]
 
 
+def window_inventory(warehouse: Warehouse, space: str, start: date, end: date) -> tuple[list[str], int]:
+    """The ids of the window's documents that have a vector in `space` (by doc_id) and how many terms they have:
+    what decides whether the last fit can be reused, without reading a vector or a text."""
+    con = warehouse.con
+    ids = [
+        str(r[0])
+        for r in con.execute(
+            """
+            select d.doc_id from documents d semi join (select doc_id from embeddings where space = ?) e using (doc_id)
+            where d.published between ? and ? order by d.doc_id
+            """,
+            [space, start, end],
+        ).fetchall()
+    ]
+    row = con.execute(
+        """
+        select count(*) from doc_terms t join documents d using (doc_id)
+        semi join (select doc_id from embeddings where space = ?) e using (doc_id)
+        where d.published between ? and ?
+        """,
+        [space, start, end],
+    ).fetchone()
+    return ids, int(row[0]) if row else 0
+
+
 def document_terms(warehouse: Warehouse, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
     """The language step's terms per document (best termhood first), or {} before the language step ran."""
     con = warehouse.con
