@@ -27,6 +27,7 @@ from pipeline.config import ArxivSection, Config, EpoSection, OpenAlexSection
 from sources.arxiv import ArxivSettings, harvest_arxiv
 from sources.document import Document
 from sources.epo import EpoAuth, EpoSettings, harvest_patents
+from sources.feed_identity import settle_ids
 from sources.feeds import FeedError, extract_page_text, fetch_feed
 from sources.files import Problem
 from sources.harvest import Page, SourceError, Window
@@ -34,7 +35,7 @@ from sources.http import HttpClient, HttpError, Validators
 from sources.openalex import OpenAlexSettings, harvest_works
 from sources.settings import FeedSpec
 from warehouse import Warehouse
-from warehouse.documents import known_publication_dates, upsert_documents
+from warehouse.documents import items_in_source, known_publication_dates, upsert_documents
 from warehouse.pages import cached_pages, save_page
 from warehouse.runs import Run, register_source, save_source_state, source_state
 
@@ -63,8 +64,9 @@ class SourceOutcome:
     fetched: int = 0
     new: int = 0
     updated: int = 0
-    unchanged: int = 0
+    unchanged: int = 0  # includes `shared`
     failed: int = 0
+    shared: int = 0  # documents another source brought first: unchanged, this source listed in document_sources
     error: str | None = None
     requests: int = 0
     seconds: float = 0.0
@@ -80,6 +82,8 @@ class SourceOutcome:
             "failed": self.failed,
             "requests": self.requests,
         }
+        if self.shared:
+            counts["shared"] = self.shared
         if self.not_modified:
             counts["not_modified"] = True
         return counts
@@ -369,8 +373,16 @@ def _describe(exc: Exception) -> str:
 def _store_page(
     context: _Context, outcome: SourceOutcome, source: str, documents: list[Document], problems: list[Problem]
 ) -> None:
-    """Upsert one page of documents with its problems in one transaction and add to the counts."""
+    """Upsert one page of documents with its problems in one transaction and add to the counts.
+
+    A record with neither title nor text (a feed entry that is only a link, and whose page gave no text) is not
+    stored: there is nothing to analyse, and an empty document would count in every series. It is reported instead.
+    """
     warehouse = context.warehouse
+    empty = [d for d in documents if d.is_empty]
+    if empty:
+        documents = [d for d in documents if not d.is_empty]
+        problems = [*problems, *(Problem(d.url or d.doc_id, "no title and no text; not stored") for d in empty)]
     with warehouse.transaction():
         documents = _keep_first_seen_dates(warehouse, documents)
         counts = upsert_documents(warehouse, documents, outcome.run_id)
@@ -379,13 +391,14 @@ def _store_page(
     outcome.fetched += len(documents)
     outcome.new += counts.inserted
     outcome.updated += counts.updated
-    outcome.unchanged += counts.unchanged + counts.duplicates
+    outcome.unchanged += counts.unchanged + counts.duplicates + counts.shared
+    outcome.shared += counts.shared
     outcome.failed += sum(1 for p in problems if p.skipped)
 
 
 def _keep_first_seen_dates(warehouse: Warehouse, documents: list[Document]) -> list[Document]:
     """An undated item keeps the day it was first seen, not today's date on every later fetch."""
-    undated = [d.doc_id for d in documents if (d.extra or {}).get("date_source") == "first_seen"]
+    undated = [d.doc_id for d in documents if str((d.extra or {}).get("date_source", "")).startswith("first_seen")]
     known = known_publication_dates(warehouse, undated)
     return [
         dataclasses.replace(d, published=known[d.doc_id]) if d.doc_id in known and d.published else d for d in documents
@@ -406,13 +419,17 @@ def _ingest_feed(context: _Context, spec: FeedSpec, outcome: SourceOutcome, stat
     if fetch.parsed is None:
         outcome.not_modified = True
         return {**state, **new_state}
-    documents = fetch.parsed.documents
+    parsed = fetch.parsed
+    # an item keeps the id it was stored under before, even when this week's neighbours would give it another
+    candidates = sorted({doc_id for options in parsed.id_options.values() for doc_id in options})
+    stored = items_in_source(context.warehouse, spec.name, candidates)
+    documents = settle_ids(parsed.documents, parsed.id_options, stored)
     if context.since:
         documents = [d for d in documents if d.published is None or d.published >= context.since]
     if spec.full_text:
         documents = _with_full_text(context, spec, documents)
-    _store_page(context, outcome, spec.name, documents, fetch.parsed.problems)
-    new_state["feed_title"] = fetch.parsed.title
+    _store_page(context, outcome, spec.name, documents, parsed.problems)
+    new_state["feed_title"] = parsed.title
     return new_state
 
 

@@ -4,6 +4,6 @@ This layer may import only the standard library and fetch/parse libraries (httpx
 trafilatura, lxml); never `models`, `warehouse` or `pipeline` (see ARCHITECTURE.md).
 """
 
-from sources.document import KINDS, Document, parse_date
+from sources.document import KINDS, DateReading, Document, read_date
 
-__all__ = ["KINDS", "Document", "parse_date"]
+__all__ = ["KINDS", "DateReading", "Document", "read_date"]

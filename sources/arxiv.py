@@ -16,11 +16,11 @@ from typing import Any
 
 import feedparser
 
-from sources.document import Document, parse_date
-from sources.feeds import strip_html
+from sources.document import Document, read_date
 from sources.files import Problem
 from sources.harvest import Page, SourceError, Window
 from sources.http import HttpClient
+from sources.text import strip_html
 
 _ARXIV_ID = re.compile(r"arxiv\.org/abs/(.+?)(v\d+)?$")
 
@@ -96,9 +96,9 @@ def entry_document(entry: Any) -> Document:
     if not match:
         raise ValueError(f"no arXiv id in {entry_id!r}")
     arxiv_id, version = match.group(1), (match.group(2) or "")[1:] or None
-    published = parse_date(entry.get("published"))
-    if published is None:
-        raise ValueError(f"arXiv {arxiv_id}: no usable published date")
+    published = read_date(entry.get("published"), kind="publication")
+    if published.day is None:
+        raise ValueError(f"arXiv {arxiv_id}: no usable published date ({published.problem or 'none given'})")
     extra: dict[str, Any] = {
         "arxiv_id": arxiv_id,
         "version": int(version) if version else None,
@@ -117,7 +117,7 @@ def entry_document(entry: Any) -> Document:
         title=" ".join((entry.get("title") or "").split()) or None,
         text=" ".join((entry.get("summary") or "").split()) or None,
         url=f"https://arxiv.org/abs/{arxiv_id}",
-        published=published[0],
+        published=published.day,
         language=None,
         extra={k: v for k, v in extra.items() if v not in (None, [], "")},
     )

@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from sources.document import Document, parse_date
+from sources.document import Document, read_date
 from sources.files import Problem
 from sources.harvest import Page, SourceError, Window
 from sources.http import Fetched, HttpClient, HttpStatusError
@@ -373,8 +373,7 @@ def _cpc(biblio: Any) -> list[str]:
 
 def _date_of(biblio: Any, path: str) -> Any:
     element = biblio.find(path, NS)
-    parsed = parse_date(_iso(element.text if element is not None else None))
-    return parsed[0] if parsed else None
+    return read_date(_iso(element.text if element is not None else None), kind="patent").day
 
 
 def _iso(value: str | None) -> str | None:

@@ -1,36 +1,31 @@
 """News feeds (RSS 0.9x/1.0/2.0, Atom) as `Document` records, and full text of the linked pages.
 
-The bytes come from our `HttpClient` (so timeouts, size limits and conditional GET apply); feedparser
-only parses. Each entry becomes a ``news`` document whose id is ``news:`` plus a hash of its canonical
-URL, so the same article seen in two feeds, or again next week, is one document. Dates are read
-robustly (missing weekday, any zone); an entry without a usable date gets the day it was first seen
-and says so in ``extra.date_source``. Summaries are stripped of HTML. Optional full text comes from
-the article page through trafilatura, only where robots.txt allows it.
+The bytes come from our `HttpClient` (so timeouts, size limits and conditional GET apply); feedparser only parses.
+Each entry with a title or text becomes a ``news`` document; which entries are the same item and which id each gets
+is `sources.feed_identity`'s business (guid, then canonical URL, then text). Dates are read from the strings the feed
+wrote, by the one date reader (`sources.document.read_date`); an entry without a usable date gets the day it was first
+seen and says so, with the reason, in ``extra.date_source``. Fields that hold HTML are turned into text by lxml, plain
+fields are kept as written (`sources.text`). A valid feed with no items is a successful fetch with nothing new; a
+quirk feedparser reads through is a note, not a failure. Optional full text comes from the article page through
+trafilatura, only where robots.txt allows it.
 """
 
 from __future__ import annotations
 
-import calendar
-import hashlib
-import html
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from sources.document import Document, parse_date
+from sources.document import Document, read_date
+from sources.feed_identity import EntryKeys, canonical_url, identify
 from sources.files import Problem
 from sources.http import Fetched, HttpClient, HttpError, RobotsDisallowed, Validators
 from sources.settings import FeedSpec
-
-# Query parameters that only track where a click came from; they never change the article.
-TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "wt_mc", "wt.mc_id", "cmp", "at_medium", "at_campaign"}
-)
-TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
+from sources.text import field_text, plain_text
 
 
 class FeedError(Exception):
@@ -39,12 +34,17 @@ class FeedError(Exception):
 
 @dataclass
 class ParsedFeed:
-    """What one feed response gave: its documents, the entries that could not be used, and notes."""
+    """What one feed response gave: its documents, the entries that could not be used, and notes.
+
+    `id_options` maps each document's id to every id its item could have had (its own first), for
+    `sources.feed_identity.settle_ids`, which keeps an item on the id it was stored under before.
+    """
 
     title: str | None
     documents: list[Document] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     entries: int = 0
+    id_options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, 
 
 
 def parse_feed(content: bytes, spec: FeedSpec, *, content_type: str = "", first_seen: date) -> ParsedFeed:
-    """Turn feed bytes into documents; entries without a link or id are reported, not guessed."""
+    """Turn feed bytes into documents; raises `FeedError` only when the bytes are not a feed (see `_check_empty`)."""
     headers = {"content-location": spec.url}
     charset_note = None
     if content_type:
@@ -100,35 +100,73 @@ def parse_feed(content: bytes, spec: FeedSpec, *, content_type: str = "", first_
     result = feedparser.parse(content, response_headers=headers)
     entries = list(result.entries)
     if not entries:
-        _raise_not_a_feed(content, result, spec)
-    parsed = ParsedFeed(title=_clean_text(result.feed.get("title")), entries=len(entries))
+        _check_empty(content, result, spec)
+    declared_feed = str(result.get("version") or "").startswith(_TYPED_FORMATS)
+    parsed = ParsedFeed(title=_field(result.feed, "title", declared_feed) or None, entries=len(entries))
     if charset_note:
         parsed.problems.append(Problem(spec.url, charset_note, skipped=False))
     note = _bozo_note(result, content_type)
     if note:
         parsed.problems.append(Problem(spec.url, note, skipped=False))
     language = spec.language or _language(result.feed.get("language"))
-    seen_guids: set[str] = set()
-    seen_urls: set[str] = set()
-    for position, entry in enumerate(entries, start=1):
-        location = f"{spec.url} entry {position}"
+    readings = [_EntryReading.of(entry, spec, declared_feed) for entry in entries]
+    identities = identify([r.keys for r in readings], spec.url)
+    for position, (reading, identity) in enumerate(zip(readings, identities, strict=True), start=1):
+        if identity.repeats is not None:
+            same = "guid and link" if reading.keys.guid else "link and text"
+            message = f"repeats entry {identity.repeats + 1} (same {same}); stored once"
+            parsed.problems.append(Problem(f"{spec.url} entry {position}", message, skipped=False))
+            continue
+        doc = _entry_document(reading, spec, identity.url, identity.doc_id, language, first_seen)
+        parsed.documents.append(doc)
+        parsed.id_options[doc.doc_id] = identity.options
+    return parsed
+
+
+@dataclass(frozen=True)
+class _EntryReading:
+    """The parts of one feedparser entry foresight uses, as text: what identifies it and what it says."""
+
+    entry: Any
+    keys: EntryKeys
+    title: str
+    summary: str
+    body: str
+
+    @classmethod
+    def of(cls, entry: Any, spec: FeedSpec, declared: bool) -> _EntryReading:
         guid = str(entry.get("id") or "").strip() or None
         link = str(entry.get("link") or "").strip() or None
+        if link is None and guid and guid.startswith(("http://", "https://")):
+            link = guid  # a permalink guid is the link
         url = canonical_url(link, base=spec.url) if link else None
-        if url is None and guid and guid.startswith(("http://", "https://")):
-            url = canonical_url(guid)
-        if url is None and guid is None:
-            parsed.problems.append(Problem(location, "entry has neither link nor guid; skipped"))
-            continue
-        if (guid and guid in seen_guids) or (url and url in seen_urls):
-            parsed.problems.append(Problem(location, f"repeats an earlier entry ({url or guid}); skipped"))
-            continue
-        if guid:
-            seen_guids.add(guid)
-        if url:
-            seen_urls.add(url)
-        parsed.documents.append(_entry_document(entry, spec, url, guid, language, first_seen))
-    return parsed
+        fragment = _fragment(link) if url and link else None
+        title = _field(entry, "title", declared)
+        summary = _field(entry, "summary", declared)
+        body = ""
+        for content in entry.get("content") or []:
+            value = field_text(content.get("value"), content.get("type") or "text/html", declared=declared)
+            if len(value) > len(body):
+                body = value
+        keys = EntryKeys(guid, url, fragment, f"{title}\n{body or summary}")
+        return cls(entry, keys, title, summary, body)
+
+
+def _fragment(link: str) -> str | None:
+    try:
+        return urlsplit(link.strip()).fragment or None
+    except ValueError:
+        return None
+
+
+_TYPED_FORMATS = ("atom", "json")  # feedparser versions of formats that state the type of each text field
+
+
+def _field(element: Any, name: str, declared: bool) -> str:
+    """A text field of a feed or entry, HTML removed only where the field holds HTML (see `sources.text`)."""
+    detail = element.get(f"{name}_detail") or {}
+    default = "text/html" if name == "summary" else "text/plain"
+    return field_text(element.get(name), detail.get("type") or default, declared=declared)
 
 
 _SINGLE_BYTE = frozenset(
@@ -160,7 +198,15 @@ def _bozo_note(result: Any, content_type: str) -> str | None:
     return f"feed is not well-formed ({name}: {exc}); read leniently"
 
 
-def _raise_not_a_feed(content: bytes, result: Any, spec: FeedSpec) -> None:
+def _check_empty(content: bytes, result: Any, spec: FeedSpec) -> None:
+    """A response without entries is a feed with no items (fine), or not a feed at all (`FeedError`, saying which).
+
+    An empty feed is a complete RSS/Atom document whose bytes hold no item: feedparser knows its version, no
+    ``<item>``/``<entry>`` tag is in it (items feedparser could not read are not "no items"), and, where the XML is
+    not well-formed, its root element is still closed (a body cut off before its first item is not "empty": keeping
+    its validators would make the server answer 304 to the full feed next time). Quirks feedparser reads through
+    (an undefined entity, a charset it overrode, a text/plain content type) do not make it unreadable.
+    """
     head = content[:4096].lower()
     if b"<html" in head or b"<!doctype html" in head:
         hint = ""
@@ -172,44 +218,82 @@ def _raise_not_a_feed(content: bytes, result: Any, spec: FeedSpec) -> None:
             if href:
                 hint = f"; the page names a feed at {urljoin(spec.url, href.group(1).decode('utf-8', 'replace'))}"
         raise FeedError(f"{spec.url}: the server returned an HTML page, not a feed{hint}")
-    if result.bozo:
-        exc = result.get("bozo_exception")
-        raise FeedError(f"{spec.url}: not a readable feed ({type(exc).__name__}: {exc})")
     if result.version:
-        raise FeedError(f"{spec.url}: the feed has no entries")
+        if _ITEM_TAG.search(content):
+            reason = "it has items, but none could be read"
+            raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
+        if result.bozo and not _root_closed(content):
+            reason = "it ends before its root element is closed, as if cut off"
+            raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
+        return
+    if result.bozo:
+        raise FeedError(f"{spec.url}: not a readable feed ({_bozo_reason(result)})")
     raise FeedError(f"{spec.url}: the response is not RSS or Atom")
 
 
+_ITEM_TAG = re.compile(rb"<(?:[\w-]+:)?(?:item|entry)[\s/>]", re.IGNORECASE)
+_LAST_TAG = re.compile(rb"</\s*([\w:.-]+)\s*>?\s*\Z")
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w:.-]*)")
+
+
+def _root_closed(content: bytes) -> bool:
+    """True when the document's last tag closes its first element (``</rss`` without its ``>`` counts as closed)."""
+    body = re.sub(rb"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", b"", _as_utf8(content), flags=re.DOTALL)
+    first, last = _FIRST_TAG.search(body), _LAST_TAG.search(body.rstrip())
+    if first is None:
+        return False
+    if re.search(rb"<" + re.escape(first.group(1)) + rb"\b[^>]*/>\s*\Z", body.rstrip()):
+        return True  # <rss version="2.0"/>: closed as it opens
+    return last is not None and last.group(1) == first.group(1)
+
+
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"), (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"),
+)  # fmt: skip
+
+
+def _as_utf8(content: bytes) -> bytes:
+    """The bytes in an ASCII-compatible encoding, for looking at tags: UTF-16 and UTF-32 (by BOM or zeros) decoded."""
+    for mark, encoding in _BOMS:
+        if content.startswith(mark):
+            if encoding == "utf-8":
+                return content
+            return content.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
+    return content
+
+
+def _bozo_reason(result: Any) -> str:
+    exc = result.get("bozo_exception")
+    return f"{type(exc).__name__}: {exc}" if exc is not None else "no detail"
+
+
 def _entry_document(
-    entry: Any, spec: FeedSpec, url: str | None, guid: str | None, language: str | None, first_seen: date
+    reading: _EntryReading, spec: FeedSpec, url: str | None, doc_id: str, language: str | None, first_seen: date
 ) -> Document:
+    entry = reading.entry
     extra: dict[str, Any] = {"feed": spec.name, "feed_url": spec.url}
-    if guid:
-        extra["guid"] = guid
-    published, date_source = _entry_date(entry)
-    if published is None:
-        published, date_source = first_seen, "first_seen"
+    if reading.keys.guid:
+        extra["guid"] = reading.keys.guid
+    published, date_source, precision = entry_date(entry, first_seen)
     extra["date_source"] = date_source
-    summary = strip_html(entry.get("summary") or "") or None
-    body = None
-    for content in entry.get("content") or []:
-        value = strip_html(content.get("value") or "")
-        if value and (body is None or len(value) > len(body)):
-            body = value
+    if precision != "day":
+        extra["date_precision"] = precision
+    summary, body = reading.summary or None, reading.body or None
     if summary and body and summary != body:
         extra["summary"] = summary
     tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
     if tags:
         extra["categories"] = tags
-    author = _clean_text(entry.get("author"))
+    author = _field(entry, "author", declared=False)
     if author:
         extra["author"] = author
-    doc_id = news_doc_id(url) if url else "news:" + _digest(f"{spec.url}#{guid}")
     return Document(
         doc_id=doc_id,
         kind="news",
         source=spec.name,
-        title=strip_html(entry.get("title") or "") or None,
+        title=reading.title or None,
         text=body or summary,
         url=url,
         published=published,
@@ -218,91 +302,28 @@ def _entry_document(
     )
 
 
-def _entry_date(entry: Any) -> tuple[date | None, str]:
-    """The entry's date in UTC: our strict parser on the raw string first, then feedparser's parsed time.
+DATE_FIELDS = ("published", "updated", "created")
 
-    feedparser rolls invalid dates over (``2024-02-30`` becomes 1 March, month 13 next January) and keeps
-    year 1 or 9999, so its parsed time is only used for formats ours cannot read, never for an ISO date
-    ours rejected, and only within the year range every other source has.
+
+def entry_date(entry: Any, first_seen: date) -> tuple[date, str, str]:
+    """The entry's day, where it came from (``extra.date_source``) and its precision.
+
+    The strings the feed wrote are read by `read_date` in the order published, updated, created; feedparser's own
+    ``*_parsed`` times are not used, because for some forms they are filled in from today's date. A written date
+    that gives no day (unreadable, implausible) is skipped with its reason; with none left, the item is dated the day
+    it was first seen: ``first_seen``, followed by the reasons (``first_seen; published 'Thu, 01 Jan 1970 00:00:00
+    GMT': read as 1970-01-01: before 1990, implausible for news``).
     """
-    for key in ("published", "updated", "created"):
-        raw = str(entry.get(key) or "").strip()
-        found = parse_date(raw) if raw else None
-        if found:
-            return found[0], key
-        parsed_time = entry.get(f"{key}_parsed")
-        if parsed_time and not _ISO_DATE_START.match(raw):
-            try:
-                date(*parsed_time[:3])
-                checked = parse_date(datetime.fromtimestamp(calendar.timegm(parsed_time), UTC).date())
-            except (OverflowError, ValueError):
-                checked = None
-            if checked:
-                return checked[0], key
-    return None, "first_seen"
-
-
-_ISO_DATE_START = re.compile(r"^[+-]?\d{4,}-")
-
-
-def canonical_url(url: str, base: str | None = None) -> str | None:
-    """The URL an article is known by: absolute, lower-case host, no fragment, no tracking parameters.
-
-    Query parameters are sorted so their order does not make two URLs differ; the path is kept as it is.
-    """
-    url = html.unescape(url.strip())
-    try:
-        if base:
-            url = urljoin(base, url)
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # "http://[::1/x" or a port above 65535: no link to keep, and no reason to lose the feed
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    scheme = parts.scheme.lower()
-    host = parts.hostname.lower() if parts.hostname else ""
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        host = f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(sorted(query)), ""))
-
-
-def news_doc_id(url: str) -> str:
-    """``news:`` + a hash of the canonical URL without its scheme (an http→https move is the same article)."""
-    canonical = canonical_url(url) or url
-    return "news:" + _digest(canonical.split("://", 1)[-1])
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
-
-_TAG = re.compile(r"<[^>]+>")
-_BLOCK = re.compile(r"</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b[^>]*>", re.IGNORECASE)
-_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_BLANK_LINES = re.compile(r"\s*\n\s*")
-
-
-def strip_html(value: str) -> str:
-    """Plain text from an HTML fragment: scripts dropped, block tags become line breaks, entities decoded."""
-    if not value:
-        return ""
-    text = _DROP.sub(" ", value)
-    text = _BLOCK.sub("\n", text)
-    text = _TAG.sub(" ", text)
-    text = html.unescape(text)
-    text = _SPACES.sub(" ", text)
-    return _BLANK_LINES.sub("\n", text).strip()
-
-
-def _clean_text(value: Any) -> str | None:
-    return strip_html(str(value)) or None if value else None
+    rejected: list[str] = []
+    for key in DATE_FIELDS:
+        raw = dict.get(entry, key)  # dict.get: feedparser's own get maps a missing "published" to "updated"
+        if not raw or not str(raw).strip():
+            continue
+        reading = read_date(str(raw), kind="news", today=first_seen)
+        if reading.day is not None:
+            return reading.day, "; ".join([key, *rejected]), reading.precision or "day"
+        rejected.append(f"{key} {plain_text(str(raw))[:80]!r}: {reading.problem}")
+    return first_seen, "; ".join(["first_seen", *rejected]), "day"
 
 
 def _language(value: Any) -> str | None:

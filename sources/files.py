@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sources.document import KINDS, Document, parse_date
+from sources.document import KINDS, Document, read_date
 
 FORMATS = ("csv", "jsonl", "parquet")
 # Candidate column names tried in order when the user names none; an explicit name must exist.
@@ -110,6 +110,7 @@ class FileImport:
     language: str | None = None
     encoding: str = "auto"
     fmt: str | None = None
+    today: date | None = None  # the latest plausible date is the day after this (default: today)
     rows_read: int = 0
     problems: list[Problem] = field(default_factory=list)
     _non_utf8: int = 0
@@ -164,13 +165,13 @@ class FileImport:
         published = None
         if columns["date"]:
             raw_date = row.get(columns["date"])
-            parsed = parse_date(raw_date)
-            if parsed is None:
-                shown = "empty" if _clean(raw_date) is None else repr(str(raw_date)[:40])
+            reading = read_date(raw_date, kind=self.kind, today=self.today)
+            if reading.day is None:
+                shown = "empty" if _clean(raw_date) is None else f"{str(raw_date)[:40]!r}: {reading.problem}"
                 raise ValueError(f"id {raw_id}: no usable date in column {columns['date']!r} ({shown}); row skipped")
-            published, precision = parsed
-            if precision != "day":
-                extra["date_precision"] = precision
+            published = reading.day
+            if reading.precision != "day":
+                extra["date_precision"] = reading.precision
         mapped = {c for c in columns.values() if c}
         for key, value in row.items():
             if key in mapped or key is None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sources.document import Document, parse_date
+from sources.document import Document, read_date
 from sources.files import Problem
 from sources.harvest import Page, SourceError, Window
 from sources.http import HttpClient
@@ -93,11 +93,11 @@ def work_document(work: Mapping[str, Any], query_rors: set[str] | None = None) -
     published = None
     extra: dict[str, Any] = {"openalex_id": openalex_id}
     for key in ("publication_date", "publication_year"):
-        parsed = parse_date(work.get(key))
-        if parsed:
-            published, precision = parsed
-            if precision != "day":
-                extra["date_precision"] = precision
+        reading = read_date(work.get(key), kind="publication")
+        if reading.day is not None:
+            published = reading.day
+            if reading.precision != "day":
+                extra["date_precision"] = reading.precision
             break
     institutions: dict[str, dict[str, Any]] = {}
     authors: list[str] = []

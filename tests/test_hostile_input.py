@@ -100,9 +100,10 @@ def test_script_and_javascript_links_are_stored_as_plain_text_and_lose_their_lin
     result = ingest(db, server, [{"name": "hostile", "url": url}])
     assert_control_kept(db, result)
     hostile = outcome(result, "hostile")
-    # 5 items: 3 with http links, 1 javascript: link with a guid (kept, without URL), 1 data: link without guid.
-    assert hostile.status == "partial" and hostile.new == 4 and hostile.failed == 1
-    assert problems(db, "hostile") == ["entry has neither link nor guid; skipped"]
+    # 5 items: 3 with http links, 1 javascript: link with a guid, 1 data: link without guid: the last two are kept
+    # without URL (known by their guid and by their text), since every entry with a title or text is kept
+    assert hostile.status == "ok" and hostile.new == 5 and hostile.failed == 0
+    assert problems(db, "hostile") == []
     docs = query(db, "select title, text, url, extra from documents where source = 'hostile' order by published")
     titles = [t for t, _, _, _ in docs]
     assert titles[0] == "Wasserstoff-Elektrolyseur in Duisburg"  # the <script> in the title is gone, the words kept
@@ -112,7 +113,8 @@ def test_script_and_javascript_links_are_stored_as_plain_text_and_lose_their_lin
     for marker in ("<script", "document.cookie", "onerror", "onload", "<iframe", "<svg", "javascript:", "data:text"):
         assert marker not in stored, marker
     urls = [u for _, _, u, _ in docs]
-    assert urls[1] is None  # the javascript: link is not kept as the document's URL
+    assert urls[1] is None and urls[3] is None  # javascript: and data: links are not kept as the document's URL
+    assert titles[3] == "Daten-URL"
     assert all(u is None or u.startswith("http://127.0.0.1") or u.startswith("https://news.example.org/") for u in urls)
 
 
@@ -122,10 +124,11 @@ def test_a_malformed_link_loses_only_its_own_entry_not_the_feed(tmp_path, server
     result = ingest(db, server, [{"name": "links", "url": url}])
     assert_control_kept(db, result)
     links = outcome(result, "links")
-    assert (links.status, links.new, links.failed) == ("partial", 2, 1)
-    assert problems(db, "links") == ["entry has neither link nor guid; skipped"]  # the unreadable IPv6 link
+    assert (links.status, links.new, links.failed) == ("ok", 3, 0)
+    assert problems(db, "links") == []
     kept = dict(query(db, "select title, url from documents where source = 'links'"))
-    assert kept == {"Port zu groß": None, "Guter Link": "https://links.example.org/gut"}
+    # the unreadable IPv6 link and the port above 65535 lose their link, not their entry
+    assert kept == {"IPv6 ohne Klammer zu": None, "Port zu groß": None, "Guter Link": "https://links.example.org/gut"}
 
 
 def test_the_report_built_from_hostile_documents_is_inert(tmp_path, server) -> None:
@@ -311,8 +314,15 @@ def test_invalid_dates_in_every_field_of_a_feed_fall_back_to_the_first_seen_day(
     assert valid == [("Gültig", date(2024, 11, 5), "published")]
     invalid = {t: (d, s) for t, d, s in rows if t != "Gültig"}
     # 30 February, year 1, year 9999, month 13, "gestern", an epoch number, day 99, every field broken:
-    # none is a real publication date, so each item is dated the day it was first seen and says so.
-    assert invalid == {t: (TODAY, "first_seen") for t in invalid}, invalid
+    # none is a real publication date, so each item is dated the day it was first seen and says so, and why.
+    assert {d for d, _ in invalid.values()} == {TODAY} and len(invalid) == 7
+    assert all(s.startswith("first_seen; published ") for _, s in invalid.values()), invalid
+    assert "read as 0001-01-01: before 1990, implausible for news" in invalid["Jahr eins"][1]
+    assert "read as 9999-12-31: after tomorrow" in invalid["Jahr 9999"][1]
+    assert "read as 5138-11-16: after tomorrow" in invalid["Zahl"][1]  # 99999999999 seconds after 1970
+    assert "not a valid date" in invalid["Dreißigster Februar"][1]
+    broken = invalid["Alle Felder kaputt"][1]  # each field that was written, with its reason
+    assert "published 'Sun, 99 Jan 2024" in broken and "updated '" in broken
 
 
 def test_invalid_dates_in_an_import_file_skip_only_those_rows_each_reported_with_line_and_value(tmp_path, cli) -> None:
@@ -340,7 +350,7 @@ def cli_rows(cli: Any, sql: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(result.stdout)))[1:]
 
 
-def test_duplicate_guids_with_different_content_keep_one_document_and_later_changes_update_it(tmp_path, server) -> None:
+def test_a_guid_repeated_on_another_page_keeps_both_items_and_later_changes_update_them(tmp_path, server) -> None:
     versions = {"body": (HOSTILE / "duplicate_guids_v1.rss.xml").read_bytes()}
     server.expect_request("/dup").respond_with_handler(
         lambda request: Response(versions["body"], content_type="application/rss+xml")
@@ -349,21 +359,24 @@ def test_duplicate_guids_with_different_content_keep_one_document_and_later_chan
     first = ingest(db, server, [{"name": "dup", "url": server.url_for("/dup")}])
     assert_control_kept(db, first)
     dup = outcome(first, "dup")
-    assert (dup.new, dup.failed) == (2, 2)  # the repeated guid and the repeated (canonical) link are skipped
-    reported = problems(db, "dup")
-    assert len(reported) == 2 and all("repeats an earlier entry" in m for m in reported)
+    # a guid on two pages and a page under two guids: no key identifies those items alone, the pair does; each is
+    # an item of its own, so none is lost
+    assert (dup.new, dup.failed) == (4, 0) and problems(db, "dup") == []
     assert query(db, "select title from documents where source = 'dup' order by title") == [
+        ("Andere Meldung, gleiche guid",),
         ("Einzeln",),
         ("Erste Fassung",),
+        ("Gleicher Link, andere guid",),
     ]
 
     versions["body"] = (HOSTILE / "duplicate_guids_v2.rss.xml").read_bytes()
     second = ingest(db, server, [{"name": "dup", "url": server.url_for("/dup")}])
     dup = outcome(second, "dup")
-    assert (dup.new, dup.updated, dup.unchanged) == (0, 1, 1)
-    assert query(db, "select count(*) from documents where source = 'dup'") == [(2,)]
-    assert query(db, "select text from documents where url like '%/a'") == [
-        ("Korrigierter Text zur Batteriefabrik in Hamm.",)
+    assert (dup.new, dup.updated, dup.unchanged) == (0, 1, 3)  # the corrected first item is an update, not new
+    assert query(db, "select count(*) from documents where source = 'dup'") == [(4,)]
+    assert query(db, "select title, text from documents where extra->>'guid' like '%dup-guid-1' order by url") == [
+        ("Zweite Fassung", "Korrigierter Text zur Batteriefabrik in Hamm."),
+        ("Andere Meldung, gleiche guid", "Ganz anderer Text über Drohnen in Marl."),
     ]
 
 

@@ -389,3 +389,105 @@ def test_an_undated_item_keeps_the_day_it_was_first_seen(server: HTTPServer, tmp
     assert first.outcomes[0].new == 1 and later.outcomes[0].unchanged == 1 and later.outcomes[0].updated == 0
     (row,) = _rows(db_path, "select published, extra->>'date_source' from documents")
     assert row == (date(2026, 11, 20), "first_seen")
+
+
+FEEDPARSER = Path(__file__).parent / "fixtures" / "feedparser"
+
+
+def test_a_valid_feed_with_no_items_is_ok_keeps_its_validators_and_exits_0(
+    server: HTTPServer, tmp_path: Path, cli: Callable[..., Result], db_path: Path
+) -> None:
+    """feedparser's headers_etag.xml: an Atom feed with no entries, served with ETag "foo"."""
+    empty = (FEEDPARSER / "wellformed/http/headers_etag.xml").read_bytes()
+    server.expect_request("/feeds/empty", headers={"If-None-Match": "foo"}).respond_with_data("", status=304)
+    server.expect_request("/feeds/empty").respond_with_data(
+        empty, headers={"ETag": "foo"}, content_type="application/atom+xml"
+    )
+    config = write_config(tmp_path / "replay.toml", replay_settings(server))
+    url = server.url_for("/feeds/empty")
+    first = cli("--config", str(config), "ingest", "--feed", url, "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    (row,) = json.loads(first.stdout)
+    assert (row["status"], row["fetched"], row["new"], row["failed"]) == ("ok", 0, 0, 0)
+    ((state,),) = _rows(db_path, "select state from sources where source like 'feed:%'")
+    assert json.loads(state)["validators"] == {"etag": "foo"}
+    second = cli("--config", str(config), "ingest", "--feed", url, "--format", "json")
+    assert second.exit_code == 0 and json.loads(second.stdout)[0]["note"] == "not modified"
+
+
+def _article_feed(title: str, text: str, *, guid: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed</title>'
+        f"<item><title>{title}</title><link>https://www.waz.de/wasserstoff-duisburg?utm_source={guid}</link>"
+        f'<guid isPermaLink="false">{guid}</guid><description>{text}</description>'
+        "<pubDate>Tue, 05 Mar 2024 10:00:00 +0100</pubDate></item></channel></rss>"
+    ).encode()
+
+
+def test_a_document_in_two_feeds_keeps_its_first_source_lists_the_other_and_never_flips(
+    server: HTTPServer, tmp_path: Path, db_path: Path
+) -> None:
+    """The same article in a city feed and a topic feed (own guids, their own teasers), ingested again and again."""
+    city = _article_feed("Wasserstoff für Duisburg", "Die Stadtwerke bauen einen Elektrolyseur.", guid="city-1")
+    topic = _article_feed("Duisburg: Wasserstoff", "Ein Elektrolyseur für den Hafen.", guid="topic-9")
+    server.expect_request("/feeds/city").respond_with_data(city, content_type="application/rss+xml")
+    server.expect_request("/feeds/topic").respond_with_data(topic, content_type="application/rss+xml")
+    config = load_config(
+        write_config(
+            tmp_path / "two.toml",
+            merged(
+                replay_settings(server),
+                {
+                    "sources": {
+                        "openalex": {"enabled": False},
+                        "arxiv": {"enabled": False},
+                        "epo": {"enabled": False},
+                        "news": {
+                            "feeds": [
+                                {"name": "city", "url": server.url_for("/feeds/city")},
+                                {"name": "topic", "url": server.url_for("/feeds/topic")},
+                            ]
+                        },
+                    }
+                },
+            ),
+        )
+    )
+    first = _by_source(_ingest(db_path, config))
+    assert (first["city"].new, first["topic"].new, first["topic"].shared) == (1, 0, 1)
+    for _ in range(2):
+        again = _by_source(_ingest(db_path, config))
+        assert [(o.new, o.updated) for o in again.values()] == [(0, 0), (0, 0)]
+    rows = _rows(db_path, "select source, title, text, url from documents")
+    assert rows == [
+        (
+            "city",
+            "Wasserstoff für Duisburg",
+            "Die Stadtwerke bauen einen Elektrolyseur.",
+            "https://www.waz.de/wasserstoff-duisburg",
+        )
+    ]
+    listed = _rows(
+        db_path,
+        "select s.source, s.guid, s.first_run_id = r.run_id from document_sources s, runs r "
+        "where r.source = 'topic' and r.run_id = (select min(run_id) from runs where source = 'topic')",
+    )
+    assert listed == [("topic", "topic-9", True)]
+
+
+def test_an_entry_without_title_and_text_is_reported_not_stored(
+    server: HTTPServer, tmp_path: Path, db_path: Path
+) -> None:
+    content = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Stadt</title>'
+        b"<item><link>https://www.bochum.de/presse/leer</link></item>"
+        b"<item><title>Mit Titel</title><link>https://www.bochum.de/presse/1</link></item></channel></rss>"
+    )
+    server.expect_request("/feeds/city").respond_with_data(content, content_type="application/rss+xml")
+    result = _ingest(db_path, _config(server, tmp_path), feeds=[server.url_for("/feeds/city")])
+    (outcome,) = result.outcomes
+    assert (outcome.status, outcome.new, outcome.failed) == ("partial", 1, 1)
+    assert _rows(db_path, "select title from documents") == [("Mit Titel",)]
+    assert _rows(db_path, "select location, message from run_problems") == [
+        ("https://www.bochum.de/presse/leer", "no title and no text; not stored")
+    ]

@@ -263,13 +263,17 @@ class Warehouse:
         return int(row[0]) if row else 0
 
     def migrate(self) -> list[Migration]:
-        """Apply every migration newer than the file's version, each in its own transaction."""
+        """Apply every migration the file has not had yet, in order, each in its own transaction.
+
+        "Not had yet" is read from `schema_version` row by row, not from its highest number: migrations written in
+        parallel land out of order (007 after 010), and a warehouse already at 010 must still get 007.
+        """
         if self.read_only:
             raise WarehouseError("cannot migrate a warehouse opened read-only")
-        current = self.schema_version()
+        done = self._applied_versions()
         applied = []
         for migration in migrations():
-            if migration.version <= current:
+            if migration.version in done:
                 continue
             with self.transaction():
                 self.con.execute(migration.sql)
@@ -279,6 +283,11 @@ class Warehouse:
                 )
             applied.append(migration)
         return applied
+
+    def _applied_versions(self) -> set[int]:
+        if self.schema_version() == 0:
+            return set()
+        return {int(row[0]) for row in self.con.execute("select version from schema_version").fetchall()}
 
     def _refuse_newer(self) -> None:
         current = self.schema_version()

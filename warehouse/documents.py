@@ -1,9 +1,11 @@
 """Writing `Document` records: upsert by `doc_id`, so re-reading a source adds nothing.
 
-A document is *inserted* when its id is new, *updated* when its content hash changed, otherwise
-*unchanged*. Batches go through Arrow into DuckDB in set operations, not row by row, so importing
-the 52,619 Bundestag speeches takes seconds;
-staging the whole input before merging lets DuckDB spill to disk instead of holding it in Python.
+A document is *inserted* when its id is new, *updated* when the source that brought it first sends it with a changed
+content hash, otherwise *unchanged*. A document another source brought first is *shared*: it keeps its first
+source and that source's text (so two feeds carrying one article do not flip it back and forth on every run), and
+the later source is listed in `document_sources` (migration 007). Batches go through Arrow into DuckDB in set
+operations, not row by row, so importing the 52,619 Bundestag speeches takes seconds; staging the whole input before
+merging lets DuckDB spill to disk instead of holding it in Python.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0  # records whose doc_id repeated within the same call (the last one wins)
+    shared: int = 0  # documents another source brought first (kept as they are; this source listed in document_sources)
 
 
 def upsert_documents(
@@ -121,23 +124,37 @@ def _merge_staged(con: duckdb.DuckDBPyConnection, run_id: int, staged: int) -> U
             """
             select
               count(*) filter (where d.doc_id is null),
-              count(*) filter (where d.doc_id is not null and d.content_hash <> i.content_hash),
-              count(*) filter (where d.doc_id is not null and d.content_hash = i.content_hash),
+              count(*) filter (where d.source = i.source and d.content_hash <> i.content_hash),
+              count(*) filter (where d.source = i.source and d.content_hash = i.content_hash),
+              count(*) filter (where d.source <> i.source),
               count(*)
             from _incoming_documents i left join documents d using (doc_id)
             """
         ).fetchall()[0]
-        counts = UpsertCounts(int(row[0]), int(row[1]), int(row[2]), duplicates=staged - int(row[3]))
+        counts = UpsertCounts(
+            int(row[0]), int(row[1]), int(row[2]), duplicates=staged - int(row[4]), shared=int(row[3])
+        )
         if counts.updated:
             con.execute(
                 """
                 update documents as d set
-                  kind = i.kind, source = i.source, title = i.title, text = i.text, url = i.url,
+                  kind = i.kind, title = i.title, text = i.text, url = i.url,
                   published = i.published, language = i.language, actors = i.actors,
                   extra = i.extra::json, content_hash = i.content_hash,
                   last_run_id = ?, updated_at = now()
                 from _incoming_documents i
-                where d.doc_id = i.doc_id and d.content_hash <> i.content_hash
+                where d.doc_id = i.doc_id and d.source = i.source and d.content_hash <> i.content_hash
+                """,
+                [run_id],
+            ).fetchall()
+        if counts.shared:
+            con.execute(
+                """
+                insert into document_sources
+                select i.doc_id, i.source, i.extra::json->>'guid', i.url, ?, now()
+                from _incoming_documents i join documents d using (doc_id)
+                where d.source <> i.source
+                on conflict do nothing
                 """,
                 [run_id],
             ).fetchall()
@@ -179,3 +196,29 @@ def known_publication_dates(warehouse: Warehouse, doc_ids: Sequence[str]) -> dic
         "select doc_id, published from documents where doc_id in (select unnest(?::varchar[]))", [list(doc_ids)]
     ).fetchall()
     return {str(doc_id): published for doc_id, published in rows if published is not None}
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """A document as one source stored it: the guid it had in that source, and the document's title."""
+
+    guid: str | None
+    title: str | None
+
+
+def items_in_source(warehouse: Warehouse, source: str, doc_ids: Sequence[str]) -> dict[str, SourceItem]:
+    """Of these document ids, those the source carries (as first source or listed in `document_sources`)."""
+    if not doc_ids:
+        return {}
+    rows = warehouse.con.execute(
+        """
+        with wanted as (select unnest(?::varchar[]) as doc_id)
+        select d.doc_id, d.extra->>'guid', d.title
+        from documents d semi join wanted using (doc_id) where d.source = ?
+        union all
+        select s.doc_id, s.guid, d.title
+        from document_sources s join documents d using (doc_id) semi join wanted using (doc_id) where s.source = ?
+        """,
+        [list(doc_ids), source, source],
+    ).fetchall()
+    return {str(doc_id): SourceItem(guid, title) for doc_id, guid, title in rows}
