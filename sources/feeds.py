@@ -207,6 +207,14 @@ def _check_empty(content: bytes, result: Any, spec: FeedSpec) -> None:
     its validators would make the server answer 304 to the full feed next time). Quirks feedparser reads through
     (an undefined entity, a charset it overrode, a text/plain content type) do not make it unreadable.
     """
+    if result.version:
+        if _ITEM_TAG.search(content):
+            reason = "it has items, but none could be read"
+            raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
+        if result.bozo and not _root_closed(content):
+            reason = "it ends before its root element is closed, as if cut off"
+            raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
+        return
     head = content[:4096].lower()
     if b"<html" in head or b"<!doctype html" in head:
         hint = ""
@@ -218,14 +226,6 @@ def _check_empty(content: bytes, result: Any, spec: FeedSpec) -> None:
             if href:
                 hint = f"; the page names a feed at {urljoin(spec.url, href.group(1).decode('utf-8', 'replace'))}"
         raise FeedError(f"{spec.url}: the server returned an HTML page, not a feed{hint}")
-    if result.version:
-        if _ITEM_TAG.search(content):
-            reason = "it has items, but none could be read"
-            raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
-        if result.bozo and not _root_closed(content):
-            reason = "it ends before its root element is closed, as if cut off"
-            raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
-        return
     if result.bozo:
         raise FeedError(f"{spec.url}: not a readable feed ({_bozo_reason(result)})")
     raise FeedError(f"{spec.url}: the response is not RSS or Atom")
