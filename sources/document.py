@@ -93,7 +93,6 @@ class Document:
 
 EARLIEST_NEWS = date(1990, 1, 1)  # no news site publishes older items; earlier dates are defaults and typos
 EARLIEST = date(1800, 1, 1)  # publications, patents, parliamentary records: older ones are typos in practice
-PRECISIONS = ("day", "month", "year")
 
 
 @dataclass(frozen=True, slots=True)
