@@ -100,3 +100,16 @@ def test_status_shows_counts_runs_and_version(cli) -> None:
     assert f"schema version {latest_version()}" in out
     assert "97 documents" in out
     assert "nv" in out and "import" in out and "partial" in out
+
+
+def test_a_migration_that_landed_after_a_higher_number_is_still_applied(tmp_path) -> None:
+    """007 was written while 010 and 011 were already on main: a warehouse at 011 without 007 gets 007 on open."""
+    db = tmp_path / "w.duckdb"
+    Warehouse.open_writer(db).close()
+    with Warehouse.open_writer(db) as wh:  # as a warehouse migrated before 007 existed
+        wh.con.execute("drop table document_sources")
+        wh.con.execute("delete from schema_version where version = 7")
+    with Warehouse.open_writer(db) as wh:
+        versions = [v for (v,) in wh.con.execute("select version from schema_version order by version").fetchall()]
+        tables = {t for (t,) in wh.con.execute("select table_name from information_schema.tables").fetchall()}
+    assert versions == [m.version for m in migrations()] and "document_sources" in tables
