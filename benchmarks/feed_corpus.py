@@ -7,7 +7,7 @@ common real-web forms (German ones, numeric, Unix time, named zones, implausible
 ingested with one ``foresight ingest --feed URL ...`` command into a fresh warehouse, then again (a re-run must add and
 update nothing). The same bytes and headers are parsed by feedparser directly, and the script prints:
 
-* feeds: ok / failed, and why, split by feedparser's verdict: well-formed, quirky (bozo, but a feed), not a feed;
+* feeds: ok / failed, and why, split by feedparser's verdict: well-formed, quirky (bozo, but a feed), no feed version;
 * entries: those with a title or text ("keepable"; an entry equal to an earlier one of its feed in guid, link, title
   and text is one item, counted once), how many the warehouse kept, lost, or stored empty;
 * dates: for the labelled forms right / wrong / unknown (wrong = a stored day other than the true one, marked as the
@@ -377,7 +377,11 @@ def compare(feeds: list[Feed], cases: list[DateCase], db: Path, today: date, sho
     empty_stored = sum(1 for row in documents if row[5])
 
     out: dict[str, Any] = {"feeds": {}, "entries": {}, "dates": {}, "examples": defaultdict(list)}
-    groups = ("valid (feedparser: well-formed)", "quirky (feedparser: bozo, reads a feed)", "not a feed (feedparser)")
+    groups = (
+        "valid (well-formed for feedparser)",
+        "quirky (bozo, but feedparser reads a feed)",
+        "no feed version (feedparser)",
+    )
     status: Counter[tuple[str, str]] = Counter()
     reasons: dict[str, Counter[str]] = {group: Counter() for group in groups}
     for feed in feeds:

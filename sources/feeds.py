@@ -201,17 +201,18 @@ def _bozo_note(result: Any, content_type: str) -> str | None:
 def _check_empty(content: bytes, result: Any, spec: FeedSpec) -> None:
     """A response without entries is a feed with no items (fine), or not a feed at all (`FeedError`, saying which).
 
-    An empty feed is a complete RSS/Atom document whose bytes hold no item: feedparser knows its version, no
-    ``<item>``/``<entry>`` tag is in it (items feedparser could not read are not "no items"), and, where the XML is
-    not well-formed, its root element is still closed (a body cut off before its first item is not "empty": keeping
-    its validators would make the server answer 304 to the full feed next time). Quirks feedparser reads through
-    (an undefined entity, a charset it overrode, a text/plain content type) do not make it unreadable.
+    An empty feed is a complete RSS/Atom/CDF document whose bytes hold no item: feedparser knows its version (or, for
+    CDF, reads a channel title or link from well-formed XML), no ``<item>``/``<entry>`` tag is in it (items feedparser
+    could not read are not "no items"), and, where the XML is not well-formed, its root element is still closed (a
+    body cut off before its first item is not "empty": keeping its validators would make the server answer 304 to
+    the full feed next time). Quirks feedparser reads through (an undefined entity, a charset it overrode, a
+    text/plain content type) do not make it unreadable.
     """
     if result.version:
         if _ITEM_TAG.search(content):
             reason = "it has items, but none could be read"
             raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
-        if result.bozo and not _root_closed(content):
+        if not _well_formed(result) and not _root_closed(content):
             reason = "it ends before its root element is closed, as if cut off"
             raise FeedError(f"{spec.url}: not a readable feed: {reason} ({_bozo_reason(result)})")
         return
@@ -226,6 +227,9 @@ def _check_empty(content: bytes, result: Any, spec: FeedSpec) -> None:
             if href:
                 hint = f"; the page names a feed at {urljoin(spec.url, href.group(1).decode('utf-8', 'replace'))}"
         raise FeedError(f"{spec.url}: the server returned an HTML page, not a feed{hint}")
+    channel = result.feed.get("title") or result.feed.get("link")
+    if _well_formed(result) and channel and not _ITEM_TAG.search(content):
+        return  # a well-formed channel feedparser knows but gives no version (CDF): a feed with no items
     if result.bozo:
         raise FeedError(f"{spec.url}: not a readable feed ({_bozo_reason(result)})")
     raise FeedError(f"{spec.url}: the response is not RSS or Atom")
@@ -262,6 +266,12 @@ def _as_utf8(content: bytes) -> bytes:
                 return content
             return content.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
     return content
+
+
+def _well_formed(result: Any) -> bool:
+    """True when the XML parsed cleanly: feedparser's only complaint, if any, is about the declared type or charset."""
+    exc = result.get("bozo_exception")
+    return not result.bozo or type(exc).__name__ in ("NonXMLContentType", "CharacterEncodingOverride")
 
 
 def _bozo_reason(result: Any) -> str:

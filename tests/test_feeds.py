@@ -265,6 +265,7 @@ def test_full_text_of_an_allowed_page(server: HTTPServer) -> None:
     ("name", "content_type", "note"),
     [
         ("wellformed/http/headers_etag.xml", "application/atom+xml", None),  # a valid Atom feed with no entries
+        ("wellformed/cdf/channel_title.xml", "", None),  # a CDF channel with no items (feedparser gives no version)
         ("encoding/bozo_http_text_plain.xml", "text/plain", "server sent Content-Type 'text/plain'"),
         ("encoding/bozo_bogus_encoding.xml", "", "charset: document declared as bogus"),
         ("entities/nbsp.xml", "", "undefined entity"),  # &nbsp; in XML without a DTD
