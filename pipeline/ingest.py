@@ -506,7 +506,15 @@ def outcome_rows(result: IngestResult) -> list[tuple[Any, ...]]:
             o.failed,
             o.requests,
             round(o.seconds, 2),
-            o.error or ("not modified" if o.not_modified else ""),
+            o.error or _note(o),
         )
         for o in result.outcomes
     ]
+
+
+def _note(outcome: SourceOutcome) -> str:
+    """What the table's last column says about a source that did not fail."""
+    notes = ["not modified"] if outcome.not_modified else []
+    if outcome.shared:
+        notes.append(f"{outcome.shared} unchanged already came from another source")
+    return "; ".join(notes)
