@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -173,3 +174,31 @@ def test_gzip_is_detected_by_content(cli, db_path, tmp_path) -> None:
         shutil.copyfileobj(src, dst)
     result = cli("import", str(path), *PATENT_ARGS)
     assert "inserted 97" in result.stdout
+
+
+def test_dates_are_read_by_the_same_reader_as_feeds_and_implausible_ones_are_refused(cli, db_path, tmp_path) -> None:
+    source = tmp_path / "news.csv"
+    source.write_text(
+        "id,title,published\n"
+        '1,Deutsch,"Dienstag, 5. März 2024, 10:00 Uhr"\n'
+        "2,Unix,1709633000\n"
+        '3,Zone,"Wed, 06 Mar 2024 00:30:00 MEZ"\n'
+        "4,Monat,März 2024\n"
+        '5,CMS-Vorgabe,"Thu, 01 Jan 1970 00:00:00 GMT"\n'
+        "6,Zukunft,2150-01-01\n"
+        "7,Mehrdeutig,05/03/2024\n",
+        encoding="utf-8",
+    )
+    result = cli("import", str(source), "--kind", "news", "--id-col", "id", "--date-col", "published")
+    assert result.exit_code == 0, result.stderr
+    stored = rows(db_path, "select title, published, extra->>'date_precision' from documents order by doc_id")
+    assert stored == [
+        ("Deutsch", date(2024, 3, 5), None),
+        ("Unix", date(2024, 3, 5), None),
+        ("Zone", date(2024, 3, 5), None),  # 23:30 UTC on 5 March
+        ("Monat", date(2024, 3, 1), "month"),
+    ]
+    problems = dict(rows(db_path, "select location, message from run_problems"))
+    assert "before 1990, implausible for news" in problems[f"{source}:6"]
+    assert "after tomorrow" in problems[f"{source}:7"]
+    assert "day and month cannot be told apart" in problems[f"{source}:8"]
