@@ -249,20 +249,8 @@ def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[...
     result = analysed("emerging", "--format", "json")
     rows = json.loads(result.stdout)
     assert [set(r) for r in rows[:1]] == [
-        {
-            "id",
-            "label",
-            "top_terms",
-            "rising_terms",
-            "score",
-            "technology",
-            "signal_class",
-            "trend",
-            "first_seen",
-            "new",
-            "lead_markets",
-            "recent_series",
-        }
+        {"id", "label", "top_terms", "rising_terms", "score", "technology", "signal_class", "trend", "first_seen",
+         "new", "lead_markets", "recent_series"}
     ]
     assert rows[0]["lead_markets"] == ["Ressourceneffizienz"]
     assert rows[0]["first_seen"] == "2021-Q2"  # its first period with a minimal presence (3 documents), not 2021-Q1 (2)
