@@ -2,12 +2,25 @@
 
 Policy: a *writer* (init, import, ingest, analyze, scan) opens the file read-write and so holds
 DuckDB's process lock; DuckDB allows one writing process per file, so a second writer gets a clear
-`WarehouseLocked` instead of waiting. When a writer closes, it *publishes* the finished state: the
-file is checkpointed and copied to ``<name>.published.duckdb`` next to it, then renamed into place
-atomically. A *reader* (sql, status, report, emerging, an analyst's own DuckDB session) opens that
-published copy read-only. So analysts query the last finished state while a scan writes, never see
-half a scan, and never block the scan (a read-only open of the main file would hold a lock that
-keeps the next writer out). A reader that already has the old copy open keeps reading it unchanged.
+`WarehouseLocked` instead of waiting. When a writer's command succeeds, it *publishes* what it
+committed, before it lets go of the lock: the analyst-facing tables and views are copied into a fresh
+file (``ATTACH``), which is flushed to disk and renamed over ``<name>.published.duckdb`` atomically.
+A *reader* (sql, status, report, emerging, an analyst's own DuckDB session) opens that published copy
+read-only. So analysts query the last successful state while a scan writes, never see half a scan,
+and never block the scan (a read-only open of the main file would hold a lock that keeps the next
+writer out). A reader that already has the old copy open keeps reading it unchanged.
+
+Why publishing holds the lock: DuckDB's lock is a lock on the file held by the process for as long
+as the database is open. A writer that closed first and copied after (as foresight once did) let
+the next writer process take the lock and commit while the copy ran, so readers got a state that
+neither writer had finished. Holding the lock across copy and rename orders the renames like the
+writers: the snapshot always moves forward to a state one writer finished. Writers inside one
+process share DuckDB's lock (a second `duckdb.connect` there gets the same database), so their
+publishes take turns on a process-wide lock.
+
+Why not a copy of the file: the file holds the vectors of every document (`UNPUBLISHED_TABLES`),
+which only `analyze` reads; copying it whole took 16-55 s and doubled the disk at a million
+documents (docs/performance.md). The snapshot leaves those tables empty.
 
 The schema is the ordered list of `migrations/NNN_name.sql`; `schema_version` records each applied
 file. A file written by a newer foresight (a version we do not know) is refused, never modified.
@@ -17,9 +30,10 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import itertools
 import os
 import re
-import shutil
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -35,6 +49,16 @@ if TYPE_CHECKING:
 DEFAULT_DB = "foresight.duckdb"
 ENV_DB = "FORESIGHT_DB"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+# Tables the readers' snapshot holds empty (with their schema, so every view and query still binds): the writer's
+# working state, which no analyst view, report or reading command uses, and the bulk of a large warehouse.
+UNPUBLISHED_TABLES: dict[str, str] = {
+    "embeddings": "one vector per document and embedding space, read only by analyze",
+    "embedding_models": "the fitted TF-IDF+SVD state with which analyze projects new documents",
+}
+_SNAPSHOT = "foresight_snapshot"  # the alias under which a writer attaches the snapshot it is writing
+_PUBLISHING = threading.Lock()  # writers of one process share DuckDB's lock: their publishes take turns
+_COPIES = itertools.count()  # one temporary file name per publish in this process
 
 
 class WarehouseError(Exception):
@@ -183,8 +207,9 @@ class Warehouse:
     def open_reader(cls, path: str | os.PathLike[str] | None = None) -> Warehouse:
         """Open the last published state read-only; the schema must be current (readers never migrate).
 
-        A warehouse that was never published (written by an older foresight, or its first writer was
-        killed) is published here first, if no writer holds it.
+        A reader never publishes: that would take the write lock, and a scan starting at that moment would be
+        refused. A warehouse with no published state (its first command failed or is still running, or an older
+        foresight wrote it) gets one from the next writer command that succeeds, e.g. `foresight init`.
         """
         db = default_db_path(path)
         if not db.exists():
@@ -193,13 +218,10 @@ class Warehouse:
             )
         snapshot = published_path(db)
         if not snapshot.exists():
-            try:
-                cls.open_writer(db, migrate=False).close()
-            except WarehouseLocked:
-                raise WarehouseLocked(
-                    f"{db} has no published state yet and a foresight process is writing it; "
-                    "try again when it has finished"
-                ) from None
+            raise WarehouseMissing(
+                f"{db} has no published state yet (readers see what a writer command finished successfully); "
+                "run `foresight init` to publish it, or wait until the running scan has finished"
+            )
         con = _connect(snapshot, read_only=True)
         wh = cls(db, con, read_only=True)
         try:
@@ -215,19 +237,47 @@ class Warehouse:
             raise
         return wh
 
-    def close(self) -> None:
-        """Close; a writer checkpoints and publishes what it committed (see the module docstring)."""
+    def close(self, *, publish: bool = True) -> None:
+        """Close. A writer rolls back what it left uncommitted, checkpoints, and publishes unless told not to.
+
+        `with Warehouse.open_writer(...)` passes ``publish=False`` when its block raised: a command that failed
+        leaves the readers on the last good state (what it committed is published by the next command that
+        succeeds). A checkpoint that fails (a full disk) publishes nothing either.
+        """
         if self._closed:
             return
         self._closed = True
-        if self.read_only:
-            self.con.close()
-            return
         try:
-            self.con.execute("checkpoint")
+            if not self.read_only:
+                self.rollback()
+                self.con.execute("checkpoint")
+                if publish:
+                    self.publish()
         finally:
-            self.con.close()  # even when the checkpoint fails (a full disk): never publish a state we could not write
-        publish(self.path)
+            self.con.close()
+
+    def publish(self) -> Path:
+        """Replace the readers' snapshot with what this writer has committed; return the snapshot's path.
+
+        Runs while this writer holds the lock, so no other writer can commit during the copy (see the module
+        docstring). The copy goes to a temporary file in the same folder, is flushed to disk, then renamed over the
+        old snapshot: a reader sees either the old state or the new one, never a mix, even after a crash.
+        """
+        if self.read_only or self._depth:
+            raise WarehouseError("only a writer outside a transaction can publish (readers read the snapshot)")
+        target = published_path(self.path)
+        with _PUBLISHING:
+            _remove_stray_copies(target)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}-{next(_COPIES)}.tmp")
+            try:
+                _write_snapshot(self.con, temporary)
+                _fsync(temporary)
+                os.replace(temporary, target)
+                _fsync(target.parent)  # the rename itself survives a crash
+            finally:
+                for partial in (temporary, _wal(temporary)):
+                    partial.unlink(missing_ok=True)
+        return target
 
     def __enter__(self) -> Warehouse:
         return self
@@ -235,7 +285,7 @@ class Warehouse:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        self.close(publish=exc_type is None)  # a block that raised: the readers keep the last good state
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         """An analyst's ad hoc SQL (`foresight sql`): column names and rows; a bad query raises `QueryError`.
@@ -299,42 +349,66 @@ class Warehouse:
             )
 
 
-def publish(db: Path) -> Path:
-    """Copy the closed warehouse `db` to its published path atomically and durably; return that path.
+def _write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """Write the committed state of `con`'s database into the new file `target`, in one transaction.
 
-    The copy goes to a temporary file in the same folder, is flushed to disk, then renamed over the
-    old copy: a reader sees either the old state or the new one, never a mix, even after a crash.
+    The views, sequences and types come as the migrations made them (``copy from database ... (schema)``); each
+    table is then made again with ``create table ... as select``, which carries its columns, types and rows but no
+    keys and no indexes: they serve the writer's upserts and lookups, no reader's query needs them, and rebuilding
+    them took most of the time and half the file (docs/performance.md). `UNPUBLISHED_TABLES` stay empty.
     """
-    target = published_path(db)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    _remove_stray_copies(target)
+    row = con.execute("select current_database()").fetchone()
+    assert row is not None
+    source = _identifier(str(row[0]))
+    con.execute(f"attach ? as {_SNAPSHOT}", [str(target)])
     try:
-        shutil.copyfile(db, temporary)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+        con.execute("begin transaction")
+        con.execute(f"copy from database {source} to {_SNAPSHOT} (schema)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database() order by all"
+        ).fetchall()
+        for schema, table in tables:
+            name = f"{_identifier(schema)}.{_identifier(table)}"
+            rows = " limit 0" if table in UNPUBLISHED_TABLES else ""
+            con.execute(f"drop table {_SNAPSHOT}.{name}")
+            con.execute(f"create table {_SNAPSHOT}.{name} as select * from {source}.{name}{rows}")
+        con.execute("commit")
+    except BaseException:
+        for cleanup in ("rollback", f"detach {_SNAPSHOT}"):  # the copy failed (a full disk): the caller deletes it
+            with contextlib.suppress(duckdb.Error):
+                con.execute(cleanup)
+        raise
+    con.execute(f"detach {_SNAPSHOT}")  # writes the rest of the file; if that fails, nothing is renamed
 
 
 def _remove_stray_copies(target: Path) -> None:
-    """Delete the partial copies of publishers that were killed: each is as large as the warehouse."""
+    """Delete the partial snapshots (and their WAL files) of publishers that were killed.
+
+    Called under the write lock, so no other process is publishing: a copy another process left is a stray, alive
+    or not (its id may have been reused). Copies of this process are left to the publish that made them.
+    """
     prefix = f".{target.name}."
-    for stray in target.parent.glob(glob.escape(prefix) + "*.tmp"):
-        pid = stray.name[len(prefix) : -len(".tmp")]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+    for stray in target.parent.glob(glob.escape(prefix) + "*.tmp*"):
+        pid = stray.name[len(prefix) :].split("-", 1)[0].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid():
             stray.unlink(missing_ok=True)
 
 
-def _process_alive(pid: int) -> bool:
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk."""
+    handle = os.open(path, os.O_RDONLY)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _connect(db: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
