@@ -20,10 +20,15 @@ C. **The weekly scan, real.** In a child process (its peak memory is its own): 5
    alerts; then the writer's close, which checkpoints and publishes the snapshot. Run at two history sizes.
 D. **Analyst views**, read as an analyst reads them (the published snapshot, read-only): `v_emerging_topics`,
    one topic's `v_topic_series`, `v_lead_market_overview`; median of 5 runs after one warm-up; file sizes.
+P. **Publishing** on the grown warehouse (before its scan): the writer's `publish` (the analyst tables into a fresh
+   file, without the vectors) next to a plain copy of the whole file, which is how foresight published before
+   (main at 5235826), taken in turns so both see the same page cache and load; seconds and megabytes of each.
+   `--publish-only DB` measures just this on an existing warehouse (e.g. one kept with `--keep`).
 
     nice -n 10 .venv/bin/python benchmarks/scale_bench.py --sizes 100000 1000000          # the full run
     nice -n 10 .venv/bin/python benchmarks/scale_bench.py --sizes 20000 --base-speeches 600 --base-patents 200 \
         --new 1000                                                                        # a quick check
+    nice -n 10 .venv/bin/python benchmarks/scale_bench.py --publish-only /tmp/foresight-scale/w1000000.duckdb
 
 Results go to ``--out`` (JSON) and a Markdown table on stdout.
 """
@@ -285,7 +290,7 @@ def weekly_scan_child(db: Path, config_path: Path, work: Path) -> dict[str, Any]
     config = load_config(config_path)
 
     def import_stage(ctx: ScanContext) -> dict[str, Any]:
-        return {"imports": import_configured_files(ctx, ctx.config.section("scan").get("imports", []))}
+        return {"imports": import_configured_files(ctx, ctx.config.scan.imports)}
 
     started = time.monotonic()
     wh = Warehouse.open_writer(db)
@@ -402,6 +407,49 @@ def file_sizes(db: Path) -> dict[str, float]:
     }
 
 
+# -- phase P: publishing ----------------------------------------------------------------------------------------
+
+
+def whole_file_copy(db: Path) -> Path:
+    """Publishing as foresight did it before (main at 5235826): a copy of the whole file, flushed to disk."""
+    target = db.with_name(db.name + ".whole-copy")
+    shutil.copyfile(db, target)
+    with open(target, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return target
+
+
+def publish_cost(db: Path, repeats: int = 3) -> dict[str, Any]:
+    """Seconds and megabytes of the writer's publish and of a whole-file copy, `repeats` times each, in turns."""
+    from warehouse.db import published_path
+
+    copy_s, publish_s = [], []
+    wh = Warehouse.open_writer(db)
+    try:
+        wh.con.execute("checkpoint")  # the file holds every commit: the whole-file copy is the state publish copies
+        for _ in range(repeats):
+            started = time.monotonic()
+            copy = whole_file_copy(db)
+            copy_s.append(time.monotonic() - started)
+            copy_mb = copy.stat().st_size / 1e6
+            copy.unlink()
+            started = time.monotonic()
+            wh.publish()
+            publish_s.append(time.monotonic() - started)
+        rows = dict(wh.con.execute("select table_name, estimated_size from duckdb_tables() order by 2 desc").fetchall())
+    finally:
+        wh.close(publish=False)
+    return {
+        "whole_file_copy_s": [round(s, 1) for s in copy_s],
+        "publish_s": [round(s, 1) for s in publish_s],
+        "whole_file_copy_mb": round(copy_mb, 1),
+        "snapshot_mb": round(published_path(db).stat().st_size / 1e6, 1),
+        "warehouse_mb": round(db.stat().st_size / 1e6, 1),
+        "rows": rows,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 # -- main ------------------------------------------------------------------------------------------------------
 
 
@@ -424,7 +472,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the grown warehouses (several GB).")
     parser.add_argument("--reuse-base", action="store_true", help="Reuse phase A's base.duckdb in --work.")
     parser.add_argument("--child-scan", nargs=3, metavar=("DB", "CONFIG", "WORK"), help=argparse.SUPPRESS)
+    parser.add_argument("--publish-only", type=Path, metavar="DB", help="Only phase P, on this existing warehouse.")
     args = parser.parse_args()
+    if args.publish_only:
+        print(json.dumps({"machine": machine(), "publish": publish_cost(args.publish_only)}, indent=2))
+        return
     if args.child_scan:
         db, config_path, work = (Path(p) for p in args.child_scan)
         print(json.dumps(weekly_scan_child(db, config_path, work)))
@@ -449,6 +501,9 @@ def main() -> None:
         print(f"phase B: grow to {size:,}", flush=True)
         grown = grow(Path(results["base"]["db"]), db, size)
         entry: dict[str, Any] = {"grow": grown, "before_scan": file_sizes(db)}
+        print(f"phase P: publishing at {size:,}", flush=True)
+        entry["publish"] = publish_cost(db)
+        print(json.dumps(entry["publish"]), flush=True)
         if size in args.refit_at:
             refit_db = args.work / f"w{size}-refit.duckdb"
             shutil.copyfile(db, refit_db)
@@ -477,17 +532,20 @@ def main() -> None:
 def markdown_table(results: dict[str, Any]) -> str:
     lines = [
         "| history (documents) | weekly scan total s | import s | analyze s | report s | close+publish s | "
-        "peak RSS MB | " + " | ".join(f"{v} ms" for v in VIEWS) + " | warehouse MB |",
-        "|" + "---|" * (7 + len(VIEWS) + 1),
+        "peak RSS MB | " + " | ".join(f"{v} ms" for v in VIEWS) + " | warehouse MB | publish s (MB) | "
+        "whole-file copy s (MB) |",
+        "|" + "---|" * (7 + len(VIEWS) + 3),
     ]
     for size, entry in results["sizes"].items():
-        scan = entry["scan"]
+        scan, publish = entry["scan"], entry["publish"]
         views = [str(entry["views"][v]["median_ms"]) for v in VIEWS]
         lines.append(
             f"| {int(size):,} | {scan['total_s']} | {scan['stages'].get('ingest')} | {scan['stages'].get('analyze')} | "
             f"{scan['stages'].get('report')} | {scan['close_and_publish_s']} | {scan['peak_rss_mb']} | "
             + " | ".join(views)
-            + f" | {entry['after_scan']['warehouse_mb']} |"
+            + f" | {entry['after_scan']['warehouse_mb']} | {statistics.median(publish['publish_s'])} "
+            f"({publish['snapshot_mb']}) | {statistics.median(publish['whole_file_copy_s'])} "
+            f"({publish['whole_file_copy_mb']}) |"
         )
     return "\n".join(lines)
 

@@ -18,9 +18,11 @@ writers: the snapshot always moves forward to a state one writer finished. Write
 process share DuckDB's lock (a second `duckdb.connect` there gets the same database), so their
 publishes take turns on a process-wide lock.
 
-Why not a copy of the file: the file holds the vectors of every document (`UNPUBLISHED_TABLES`),
-which only `analyze` reads; copying it whole took 16-55 s and doubled the disk at a million
-documents (docs/performance.md). The snapshot leaves those tables empty.
+Why not a copy of the file: at a million documents the file is 8.6 GB, of which the readers need
+3.7 GB: the vectors (`UNPUBLISHED_TABLES`, 1 GB), which only `analyze` reads, and the keys and
+indexes the writer's upserts and lookups use make up the rest. A copy of the whole file doubled
+the disk; the snapshot leaves both out. It costs CPU instead (every row is encoded again): at a
+million documents on 2 shared cores 114-138 s against 48-52 s for the copy (docs/performance.md).
 
 The schema is the ordered list of `migrations/NNN_name.sql`; `schema_version` records each applied
 file. A file written by a newer foresight (a version we do not know) is refused, never modified.
@@ -57,6 +59,9 @@ UNPUBLISHED_TABLES: dict[str, str] = {
     "embedding_models": "the fitted TF-IDF+SVD state with which analyze projects new documents",
 }
 _SNAPSHOT = "foresight_snapshot"  # the alias under which a writer attaches the snapshot it is writing
+# DuckDB's buffer pool while a snapshot is written. The copy streams row groups, so a small pool copies as fast as
+# the default (80 % of RAM), which at a million documents let the writer grow to 5-7 GB (docs/performance.md).
+_PUBLISH_MEMORY = "1GB"
 _PUBLISHING = threading.Lock()  # writers of one process share DuckDB's lock: their publishes take turns
 _COPIES = itertools.count()  # one temporary file name per publish in this process
 
@@ -354,14 +359,15 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> None:
 
     The views, sequences and types come as the migrations made them (``copy from database ... (schema)``); each
     table is then made again with ``create table ... as select``, which carries its columns, types and rows but no
-    keys and no indexes: they serve the writer's upserts and lookups, no reader's query needs them, and rebuilding
-    them took most of the time and half the file (docs/performance.md). `UNPUBLISHED_TABLES` stay empty.
+    keys and no indexes: they serve the writer's upserts and lookups, and the analyst views answer as fast without
+    them (docs/performance.md). `UNPUBLISHED_TABLES` stay empty.
     """
     row = con.execute("select current_database()").fetchone()
     assert row is not None
     source = _identifier(str(row[0]))
     con.execute(f"attach ? as {_SNAPSHOT}", [str(target)])
     try:
+        con.execute(f"set memory_limit = '{_PUBLISH_MEMORY}'")
         con.execute("begin transaction")
         con.execute(f"copy from database {source} to {_SNAPSHOT} (schema)")
         tables = con.execute(
@@ -373,12 +379,15 @@ def _write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> None:
             con.execute(f"drop table {_SNAPSHOT}.{name}")
             con.execute(f"create table {_SNAPSHOT}.{name} as select * from {source}.{name}{rows}")
         con.execute("commit")
+        con.execute(f"detach {_SNAPSHOT}")  # writes the rest of the file; if that fails, nothing is renamed
     except BaseException:
         for cleanup in ("rollback", f"detach {_SNAPSHOT}"):  # the copy failed (a full disk): the caller deletes it
             with contextlib.suppress(duckdb.Error):
                 con.execute(cleanup)
         raise
-    con.execute(f"detach {_SNAPSHOT}")  # writes the rest of the file; if that fails, nothing is renamed
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("reset memory_limit")
 
 
 def _remove_stray_copies(target: Path) -> None:
