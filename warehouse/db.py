@@ -53,7 +53,7 @@ ENV_DB = "FORESIGHT_DB"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 # Tables the readers' snapshot holds empty (with their schema, so every view and query still binds): the writer's
-# working state, which no analyst view, report or reading command uses, and the bulk of a large warehouse.
+# working state, which no analyst view, report or reading command uses (1 GB at a million documents).
 UNPUBLISHED_TABLES: dict[str, str] = {
     "embeddings": "one vector per document and embedding space, read only by analyze",
     "embedding_models": "the fitted TF-IDF+SVD state with which analyze projects new documents",
