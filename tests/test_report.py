@@ -74,7 +74,7 @@ def test_html_has_every_section_each_figure_with_its_sql(con) -> None:
     assert charts.count("sparkline") == market_rows + len(report.topics)
     assert charts.count("mix") == len(report.topics)
     assert "from v_topic_signals where run_id = 20" in html and "from document_topics dt" in html
-    assert "from v_lead_market_signals where run_id = 20" in html
+    assert "from lead_market_rows([20])" in html
     assert html.count('<details class="sql">') >= 5
     # Every topic is on the map, labelled by its tooltip.
     assert html.count('<circle class="point"') == len(TOPICS)

@@ -20,7 +20,7 @@ SQL_SOURCES = """select source, kind, count(*) as documents,
        count(*) filter (where inserted_at >= ?) as new_in_scan,
        count(*) filter (where published > ? - interval 7 day and published <= ?) as published_this_week
 from documents group by source, kind order by documents desc, source"""
-SQL_MARKETS = "select * from v_lead_market_signals where run_id = ? order by lead_market_id"
+SQL_MARKETS = "select * from lead_market_rows([?]) order by lead_market_id"  # the table macro of migration 010
 SQL_MARKET_TOPICS = EMERGING_SQL.strip()
 SQL_MAP = "select topic_id, label, list_sum(recent_series) as volume, growth, signal_class from v_topic_signals " \
     "where run_id = ?"  # fmt: skip

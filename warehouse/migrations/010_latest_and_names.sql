@@ -70,10 +70,11 @@ join topics t using (topic_id)
 order by ts.topic_id, ts.granularity, ts.kind, ts.lead_market_id, ts.period_start;
 
 -- Per scores run and lead market: documents of the run's fit with the market, topics whose main (rank-1) market it
--- is, their weak and strong signals, and the best-scored of them. Filter on run_id (the report does); the overview
--- below keeps the latest scores of each granularity.
-create or replace view v_lead_market_signals as
-with runs as (select distinct run_id, fit_run_id, granularity, as_of from signals),
+-- is, their weak and strong signals, and the best-scored of them, for the scores runs in the list `wanted`. A table
+-- macro, so that each view below computes only the runs it shows (a view over every run, filtered afterwards,
+-- counted the documents of every fit ever made: seconds at a million documents).
+create or replace macro lead_market_rows(wanted) as table
+with runs as (select distinct run_id, fit_run_id, granularity, as_of from signals where list_contains(wanted, run_id)),
 docs as (
     select r.run_id, dlm.lead_market_id, count(distinct dlm.doc_id) as documents
     from runs r
@@ -88,7 +89,7 @@ per_market as (
            count(distinct tlm.topic_id) filter (where s.signal_class = 'strong') as strong_signals,
            arg_max(tlm.topic_id, s.score) as top_topic_id
     from topic_lead_markets tlm join signals s on s.run_id = tlm.run_id and s.topic_id = tlm.topic_id
-    where tlm.rank = 1
+    where tlm.rank = 1 and list_contains(wanted, tlm.run_id)
     group by tlm.run_id, tlm.lead_market_id
 )
 select r.run_id, r.granularity, r.as_of, lm.lead_market_id, lm.name_de, lm.name_en,
@@ -103,13 +104,16 @@ left join per_market p on p.run_id = r.run_id and p.lead_market_id = lm.lead_mar
 left join docs d on d.run_id = r.run_id and d.lead_market_id = lm.lead_market_id
 left join topics t on t.topic_id = p.top_topic_id;
 
+-- Every scores run (history); `lead_market_rows([run_id])` gives one run quickly.
+create or replace view v_lead_market_signals as
+select * from lead_market_rows((select coalesce(list(distinct run_id), []) from signals));
+
 -- Per granularity and lead market, from the latest scores of that granularity.
 create or replace view v_lead_market_overview as
-select o.granularity, o.lead_market_id, o.name_de, o.name_en, o.documents, o.topics, o.weak_signals,
-       o.strong_signals, o.top_topic_id, o.top_topic_label, o.as_of, o.run_id
-from v_lead_market_signals o
-join v_latest_signal_runs l using (granularity, run_id)
-order by o.granularity, o.lead_market_id;
+select granularity, lead_market_id, name_de, name_en, documents, topics, weak_signals, strong_signals, top_topic_id,
+       top_topic_label, as_of, run_id
+from lead_market_rows((select coalesce(list(run_id), []) from v_latest_signal_runs))
+order by granularity, lead_market_id;
 
 -- The documents behind a topic in the fit of the latest scores of each granularity, best first.
 create or replace view v_topic_evidence as
