@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from sources.files import FileImport, Problem
+from sources.document import Document
+from sources.files import Problem
 from warehouse import Warehouse
 from warehouse.documents import upsert_documents
 from warehouse.runs import Run, register_source
+
+
+
+class DocumentReader(Protocol):
+    """What an import reads: `sources.files.FileImport`, or a backtest's slice of documents (`pipeline.backtest`)."""
+
+    path: Path
+    kind: str
+    source: str
+    fmt: str | None
+    rows_read: int
+    problems: list[Problem]
+
+    def documents(self) -> Iterator[Document]: ...
 
 
 @dataclass
@@ -34,7 +52,7 @@ class ImportResult:
 
 def import_file(
     warehouse: Warehouse,
-    reader: FileImport,
+    reader: DocumentReader,
     *,
     config_hash: str | None = None,
     batch_size: int = 5000,
