@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.analyze import AnalyzeError, add_periods, period_start, run_analyze
+from models.periods import add_periods, period_label, period_start
+from pipeline.analyze import AnalyzeError, run_analyze
 from pipeline.backtest_judge import (
     STAGES,
     History,
@@ -40,14 +41,12 @@ from pipeline.backtest_judge import (
     truth_documents,
 )
 from pipeline.backtest_spec import Spec, SpecError
-from pipeline.config import Config, merge_settings
 from pipeline.importing import import_file
-from pipeline.output import period_label
 from sources.document import Document
 from sources.files import FileImport, FileImportError, Problem
 from warehouse import Warehouse
 from warehouse.backtest import emerging_terms, source_documents
-from warehouse.emerging import emerging_topics
+from warehouse.signals import emerging_topics, latest_scores
 from warehouse.topics import fit_assignments
 
 LEAD_CHECKS = ("expect", "expect_by", "burst", "flagged", "flagged_by", "early")  # a lead time is reported for these
@@ -58,8 +57,9 @@ RANK_ALL = 1_000_000  # the whole ranking: a miss reports the best rank found, h
 
 
 def rank_topics(wh: Warehouse, granularity: str, as_of: date) -> list[dict[str, Any]]:
-    """Every scored topic as of `as_of`, in the order `foresight emerging` lists them (the one call to swap)."""
-    return emerging_topics(wh.con, granularity=granularity, as_of=as_of, limit=RANK_ALL)
+    """Every scored topic as of `as_of`, in the order `foresight emerging --as-of` lists them (the one call to swap)."""
+    scores = latest_scores(wh, granularity, as_of)
+    return emerging_topics(wh, scores) if scores is not None else []
 
 
 # -- input ------------------------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def load_input(spec: Spec, source_db: Path | None) -> LoadedInput:
         if source_db is None or not Path(source_db).is_file():
             raise SpecError(f"{spec.path}: [input] replays a warehouse, but --db {source_db} is not a warehouse file")
         with Warehouse.open_reader(source_db) as source_wh:
-            documents = source_documents(source_wh.con, spec_input.source, spec_input.kind)
+            documents = source_documents(source_wh, spec_input.source, spec_input.kind)
         path, fmt, read, problems = Path(source_db), "warehouse", len(documents), []
         if not documents:
             wanted = " and ".join(
@@ -158,7 +158,6 @@ def check_checkpoints(spec: Spec, documents: Sequence[Document]) -> None:
 
 def run_backtest(
     spec: Spec,
-    config: Config,
     work_dir: Path,
     *,
     source_db: Path | None = None,
@@ -174,7 +173,7 @@ def run_backtest(
     replayed = [d for d in documents if d.published <= last]  # type: ignore[operator]
     truth = {name: truth_documents(t, replayed) for name, t in spec.technologies.items()}
     period_totals = Counter(period_start(d.published, spec.granularity) for d in replayed)  # type: ignore[arg-type]
-    run_config = Config(data=merge_settings(config.data, dict(spec.overrides)), path=config.path)
+    run_config = spec.config
     db = Path(work_dir) / "backtest.duckdb"
     if db.exists():
         raise SpecError(f"{db} exists; a backtest replays into a new warehouse, so give an empty --work folder")
@@ -190,7 +189,7 @@ def run_backtest(
             imported = _import(wh, new, loaded, first=previous is None, config_hash=run_config.config_hash())
             seconds["import"] = time.perf_counter() - clock
             try:
-                result = run_analyze(wh, run_config, granularity=spec.granularity, as_of=as_of, settings=spec.settings)
+                result = run_analyze(wh, run_config, granularity=spec.granularity, as_of=as_of)
             except AnalyzeError as exc:
                 raise SpecError(f"{spec.path}: checkpoint {as_of}: {exc}") from None
             for stage in STAGES[1:-1]:
@@ -198,13 +197,13 @@ def run_backtest(
             clock = time.perf_counter()
             members: dict[int, list[str]] = defaultdict(list)
             if result.fit_run_id is not None:
-                for member in fit_assignments(wh.con, result.fit_run_id):
-                    members[member["topic_id"]].append(member["doc_id"])
+                for member in fit_assignments(wh, result.fit_run_id):
+                    members[member.topic_id].append(member.doc_id)
             ranking = [
                 ListedTopic.from_row(rank, row, members.get(int(row["topic_id"]), []))
                 for rank, row in enumerate(rank_topics(wh, spec.granularity, as_of), start=1)
             ]
-            terms = emerging_terms(wh.con, granularity=spec.granularity, as_of=as_of, limit=RANK_ALL)
+            terms = emerging_terms(wh, granularity=spec.granularity, as_of=as_of, limit=RANK_ALL)
             series_periods = [add_periods(period_start(as_of, spec.granularity), -i, spec.granularity)
                               for i in range(max((len(t.series) for t in ranking), default=0) - 1, -1, -1)]  # fmt: skip
             totals = [period_totals.get(p, 0) for p in series_periods]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pipeline.analyze import add_periods, period_start
+from models.periods import add_periods, period_start
 from pipeline.backtest_spec import Checkpoint, DocumentMatcher, Precision, Spec, Technology
 from sources.document import Document
 

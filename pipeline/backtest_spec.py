@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipeline.analyze import GRANULARITIES, AnalyzeError, AnalyzeSettings
-from pipeline.config import Config, default_config_text, merge_settings
+from models.periods import GRANULARITIES
+from pipeline.config import Config, ConfigError, config_from_mapping, merge_settings, settings_dict
 from sources.document import KINDS
 from sources.files import FORMATS as FILE_FORMATS
 from sources.files import ColumnMapping
@@ -141,7 +141,7 @@ class Spec:
     checkpoints: tuple[Checkpoint, ...]
     precision: Precision | None
     overrides: Mapping[str, Any]  # the spec's [topics] and [analysis] tables, laid over the configuration
-    settings: AnalyzeSettings
+    config: Config  # the configuration the replay runs with: the user's, with the overrides
 
 
 def load_spec(path: Path, config: Config, data_dir: Path | None = None) -> Spec:
@@ -169,7 +169,7 @@ def load_spec(path: Path, config: Config, data_dir: Path | None = None) -> Spec:
     checkpoints = _checkpoints(raw.get("checkpoint", []), technologies, forbid_always, where)
     spec_input = _input(_table(raw.get("input"), f"{where}: [input]"), path, raw.get("data"), data_dir, where)
     precision = _precision(raw["precision"], f"{where}: [precision]") if "precision" in raw else None
-    overrides, settings = _settings(raw, config, granularity, where)  # last: reading the settings takes seconds
+    overrides, run_config = _settings(raw, config, granularity, where)
     return Spec(
         path=path,
         name=str(raw.get("name", path.stem)),
@@ -183,7 +183,7 @@ def load_spec(path: Path, config: Config, data_dir: Path | None = None) -> Spec:
         checkpoints=checkpoints,
         precision=precision,
         overrides=overrides,
-        settings=settings,
+        config=run_config,
     )
 
 
@@ -322,13 +322,11 @@ def _precision(table: Any, where: str) -> Precision:
     return Precision(technology, not_technology, _share(min_share, f"{where}: min_share") if min_share else None)
 
 
-def _settings(raw: Mapping[str, Any], config: Config, granularity: str, where: str) -> tuple[dict, AnalyzeSettings]:
-    """The spec's [topics] and [analysis] laid over the configuration, checked key by key like the configuration."""
-    defaults = _default_sections()
+def _settings(raw: Mapping[str, Any], config: Config, granularity: str, where: str) -> tuple[dict, Config]:
+    """The spec's [topics] and [analysis] laid over the configuration and checked exactly as the configuration is."""
     overrides: dict[str, Any] = {}
     for section in ("topics", "analysis"):
         table = _table(raw.get(section, {}), f"{where}: [{section}]")
-        _known(table, defaults[section], f"{where}: [{section}]")
         if table:
             overrides[section] = dict(table)
     if "window" in raw:
@@ -336,24 +334,11 @@ def _settings(raw: Mapping[str, Any], config: Config, granularity: str, where: s
             raise SpecError(f"{where}: window is given twice (top level and [analysis]); keep one")
         window = _positive_int(raw["window"], f"{where}: window")
         overrides.setdefault("analysis", {})["window"] = {granularity: window}
-    merged = Config(data=merge_settings(config.data, overrides), path=config.path)
     try:
-        settings = AnalyzeSettings.from_config(merged)
-    except (AnalyzeError, TypeError, ValueError) as exc:
+        merged = config_from_mapping(merge_settings(settings_dict(config), overrides), path=config.path)
+    except ConfigError as exc:
         raise SpecError(f"{where}: {exc}") from None
-    return overrides, settings
-
-
-def _default_sections() -> dict[str, tuple[str, ...]]:
-    """Valid [topics] and [analysis] keys: the shipped configuration's and the topic model's parameters."""
-    from models.topics import TopicConfig
-
-    data = tomllib.loads(default_config_text())
-    topic_fields = tuple(TopicConfig.__dataclass_fields__)
-    return {
-        "topics": tuple(dict.fromkeys((*data.get("topics", {}), *topic_fields))),
-        "analysis": tuple(data.get("analysis", {})),
-    }
+    return overrides, merged
 
 
 # -- small checks with one-line errors ---------------------------------------------------------------------------

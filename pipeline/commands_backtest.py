@@ -56,10 +56,10 @@ def backtest(
             return
         if work is not None:
             work.mkdir(parents=True, exist_ok=True)
-            result = run_backtest(spec, app_state.config, work, source_db=app_state.db, say=_say)
+            result = run_backtest(spec, work, source_db=app_state.db, say=_say)
         else:
             with tempfile.TemporaryDirectory(prefix="foresight-backtest-") as folder:
-                result = run_backtest(spec, app_state.config, Path(folder), source_db=app_state.db, say=_say)
+                result = run_backtest(spec, Path(folder), source_db=app_state.db, say=_say)
     except SpecError as exc:
         fail(str(exc), code=2)
     text = json.dumps(to_jsonable(result), ensure_ascii=False, indent=1)

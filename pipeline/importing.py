@@ -14,7 +14,6 @@ from warehouse.documents import upsert_documents
 from warehouse.runs import Run, register_source
 
 
-
 class DocumentReader(Protocol):
     """What an import reads: `sources.files.FileImport`, or a backtest's slice of documents (`pipeline.backtest`)."""
 

@@ -320,7 +320,7 @@ expect = ["pandemie"]
         (('expect = ["pandemie"]', 'expect = ["pandemi"]'), "no technology 'pandemi'; did you mean 'pandemie'?"),
         (("as_of = 2021-12-31", "as_of = 2031-12-31"), "checkpoint 2031-12-31 is after the data"),
         (("as_of = 2021-12-31", "as_of = 2001-12-31"), "checkpoint 2001-12-31 is before the first document"),
-        (("[[checkpoint]]", "[topics]\nmin_topic_sise = 3\n[[checkpoint]]"), "did you mean 'min_topic_size'?"),
+        (("[[checkpoint]]", "[topics]\nmin_topic_sise = 3\n[[checkpoint]]"), "did you mean min_topic_size?"),
         (("[[checkpoint]]", '[topics]\nreduction = "tsne"\n[[checkpoint]]'), "unknown reduction 'tsne'"),
     ],
 )
@@ -462,7 +462,7 @@ def test_the_documented_example_spec_is_valid(tmp_path: Path) -> None:
     (data / "nvidia_patents").mkdir(parents=True)
     (data / "nvidia_patents" / "nvidia_patents_merged.csv.gz").write_bytes(b"")
     spec = load_spec(path, load_config(None), data_dir=data)
-    assert spec.granularity == "year" and spec.top == 10 and spec.settings.window["year"] == 12
+    assert spec.granularity == "year" and spec.top == 10 and spec.config.analysis.window.year == 12
     assert [c.as_of for c in spec.checkpoints] == [date(2019, 12, 31), date(2023, 12, 31)]
     assert spec.checkpoints[1].checks["forbid"] == ("long_standing_graphics",)  # the top-level forbid joins in
     assert spec.precision is not None and spec.precision.min_share == 0.8

@@ -10,14 +10,13 @@ import json
 from datetime import date
 from typing import Any
 
-import duckdb
-
 from sources.document import Document
+from warehouse.db import Warehouse
 
 
-def source_documents(con: duckdb.DuckDBPyConnection, source: str | None, kind: str | None) -> list[Document]:
+def source_documents(warehouse: Warehouse, source: str | None, kind: str | None) -> list[Document]:
     """Every dated document of `source` and/or `kind` (None = any), oldest first."""
-    rows = con.execute(
+    rows = warehouse.con.execute(
         """
         select doc_id, kind, source, title, text, url, published, language, actors, extra
         from documents
@@ -36,13 +35,12 @@ def source_documents(con: duckdb.DuckDBPyConnection, source: str | None, kind: s
     ]  # fmt: skip
 
 
-def emerging_terms(
-    con: duckdb.DuckDBPyConnection, *, granularity: str, as_of: date, limit: int
-) -> list[dict[str, Any]]:
+def emerging_terms(warehouse: Warehouse, *, granularity: str, as_of: date, limit: int) -> list[dict[str, Any]]:
     """The ranked emerging terms as of `as_of` (`foresight emerging --terms`), or [] where the warehouse has none.
 
     `v_emerging_terms` arrives with term-level emergence (issue 10, item 4); until then a backtest sees no terms.
     """
+    con = warehouse.con
     views = con.execute(
         "select count(*) from information_schema.tables where table_name = 'v_emerging_terms'"
     ).fetchall()
