@@ -161,7 +161,7 @@ class ListedTopic:
             topic_id=int(row["topic_id"]),
             label=str(row.get("label") or ""),
             words=[str(w) for w in row.get("top_terms") or []],
-            rising_terms=[str(w) for w in row.get("rising_terms") or []],
+            rising_terms=[term_of(w) if isinstance(w, Mapping) else str(w) for w in row.get("rising_terms") or []],
             score=float(row["score"]) if row.get("score") is not None else None,
             signal_class=row.get("signal_class"),
             trend=row.get("trend"),
