@@ -45,21 +45,24 @@ from pipeline.importing import import_file
 from sources.document import Document
 from sources.files import FileImport, FileImportError, Problem
 from warehouse import Warehouse
-from warehouse.backtest import emerging_terms, source_documents
-from warehouse.signals import emerging_topics, latest_scores
+from warehouse.backtest import source_documents
+from warehouse.signals import emerging_terms, emerging_topics, latest_scores
 from warehouse.topics import fit_assignments
 
 LEAD_CHECKS = ("expect", "expect_by", "burst", "flagged", "flagged_by", "early")  # a lead time is reported for these
-RANK_ALL = 1_000_000  # the whole ranking: a miss reports the best rank found, however far down
 
 
 # -- the ranking under test ---------------------------------------------------------------------------------------
 
 
-def rank_topics(wh: Warehouse, granularity: str, as_of: date) -> list[dict[str, Any]]:
-    """Every scored topic as of `as_of`, in the order `foresight emerging --as-of` lists them (the one call to swap)."""
+def rank_topics(wh: Warehouse, granularity: str, as_of: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every scored topic and every emerging term as of `as_of`, in the order `foresight emerging --as-of` and
+    `foresight emerging --terms --as-of` list them (technologies first): the one call to swap when the ranking
+    changes."""
     scores = latest_scores(wh, granularity, as_of)
-    return emerging_topics(wh, scores) if scores is not None else []
+    if scores is None:
+        return [], []
+    return emerging_topics(wh, scores), emerging_terms(wh, scores)
 
 
 # -- input ------------------------------------------------------------------------------------------------------
@@ -199,11 +202,11 @@ def run_backtest(
             if result.fit_run_id is not None:
                 for member in fit_assignments(wh, result.fit_run_id):
                     members[member.topic_id].append(member.doc_id)
+            topic_rows, terms = rank_topics(wh, spec.granularity, as_of)
             ranking = [
                 ListedTopic.from_row(rank, row, members.get(int(row["topic_id"]), []))
-                for rank, row in enumerate(rank_topics(wh, spec.granularity, as_of), start=1)
+                for rank, row in enumerate(topic_rows, start=1)
             ]
-            terms = emerging_terms(wh, granularity=spec.granularity, as_of=as_of, limit=RANK_ALL)
             series_periods = [add_periods(period_start(as_of, spec.granularity), -i, spec.granularity)
                               for i in range(max((len(t.series) for t in ranking), default=0) - 1, -1, -1)]  # fmt: skip
             totals = [period_totals.get(p, 0) for p in series_periods]

@@ -153,6 +153,8 @@ class ListedTopic:
     burst: float | None
     series: list[int]
     members: list[str] = field(default_factory=list)
+    technology: float | None = None  # the ranking's technology score (issue 10 item 3), where it has one
+    is_technology: bool | None = None
 
     @classmethod
     def from_row(cls, rank: int, row: Mapping[str, Any], members: list[str]) -> ListedTopic:
@@ -168,11 +170,14 @@ class ListedTopic:
             burst=float(row["burst"]) if row.get("burst") is not None else None,
             series=[int(c) for c in row.get("recent_series") or []],
             members=members,
+            technology=float(row["technology"]) if row.get("technology") is not None else None,
+            is_technology=row.get("is_technology"),
         )
 
     def shown(self, words: int) -> dict[str, Any]:
         return {"topic_id": self.topic_id, "label": self.label, "words": self.words[:words],
-                "rising_terms": self.rising_terms, "size": len(self.members)}  # fmt: skip
+                "rising_terms": self.rising_terms, "size": len(self.members),
+                "technology_score": _round(self.technology), "is_technology": self.is_technology}  # fmt: skip
 
 
 @dataclass

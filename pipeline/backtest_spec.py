@@ -29,7 +29,7 @@ DOCUMENT_FIELDS = ("title", "text", "title_text", "url", "source", "language")
 CHECKS = ("expect", "expect_by", "burst", "fading", "forbid", "flagged", "flagged_by", "early")
 TOP_KEYS = (
     "name", "description", "data", "granularity", "top", "window", "words", "onset_share", "forbid",
-    "input", "topics", "analysis", "technology", "checkpoint", "precision",
+    "input", "topics", "analysis", "emergence", "technology", "checkpoint", "precision",
 )  # fmt: skip
 INPUT_KEYS = (
     "file", "kind", "source", "id_col", "title_col", "text_col", "date_col", "url_col", "lang_col", "language",
@@ -140,7 +140,7 @@ class Spec:
     technologies: Mapping[str, Technology]
     checkpoints: tuple[Checkpoint, ...]
     precision: Precision | None
-    overrides: Mapping[str, Any]  # the spec's [topics] and [analysis] tables, laid over the configuration
+    overrides: Mapping[str, Any]  # the spec's [topics], [analysis], [emergence] tables, laid over the configuration
     config: Config  # the configuration the replay runs with: the user's, with the overrides
 
 
@@ -323,9 +323,9 @@ def _precision(table: Any, where: str) -> Precision:
 
 
 def _settings(raw: Mapping[str, Any], config: Config, granularity: str, where: str) -> tuple[dict, Config]:
-    """The spec's [topics] and [analysis] laid over the configuration and checked exactly as the configuration is."""
+    """The spec's [topics], [analysis] and [emergence] laid over the configuration, checked exactly as it is."""
     overrides: dict[str, Any] = {}
-    for section in ("topics", "analysis"):
+    for section in ("topics", "analysis", "emergence"):
         table = _table(raw.get(section, {}), f"{where}: [{section}]")
         if table:
             overrides[section] = dict(table)
@@ -335,10 +335,17 @@ def _settings(raw: Mapping[str, Any], config: Config, granularity: str, where: s
         window = _positive_int(raw["window"], f"{where}: window")
         overrides.setdefault("analysis", {})["window"] = {granularity: window}
     try:
-        merged = config_from_mapping(merge_settings(settings_dict(config), overrides), path=config.path)
+        merged = config_from_mapping(merge_settings(_unset_dropped(settings_dict(config)), overrides), path=config.path)
     except ConfigError as exc:
         raise SpecError(f"{where}: {exc}") from None
     return overrides, merged
+
+
+def _unset_dropped(data: Any) -> Any:
+    """TOML data without the None values `settings_dict` gives for unset settings (TOML has no null: unset)."""
+    if isinstance(data, dict):
+        return {k: _unset_dropped(v) for k, v in data.items() if v is not None}
+    return data
 
 
 # -- small checks with one-line errors ---------------------------------------------------------------------------
