@@ -32,7 +32,8 @@ TOP_KEYS = (
     "input", "topics", "analysis", "emergence", "technology", "checkpoint", "precision",
 )  # fmt: skip
 INPUT_KEYS = (
-    "file", "kind", "source", "id_col", "title_col", "text_col", "date_col", "url_col", "lang_col", "language",
+    "file", "kind", "source", "source_col", "id_col", "title_col", "text_col", "date_col", "url_col", "lang_col",
+    "language",
     "split", "format", "encoding", "filter",
 )  # fmt: skip
 FILTER_KEYS = ("sample", "seed", "min_text_chars", "why")
@@ -236,6 +237,7 @@ def _input(table: Mapping[str, Any], spec_path: Path, data: Any, data_dir: Path 
         url=_optional_str(table.get("url_col"), f"{where}: url_col"),
         language=_optional_str(table.get("lang_col"), f"{where}: lang_col"),
         split=tuple(str(s) for s in _list(split, f"{where}: split")),
+        source=_optional_str(table.get("source_col"), f"{where}: source_col"),
     )
     return InputSpec(
         file=file,

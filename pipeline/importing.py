@@ -66,9 +66,17 @@ def import_file(
     with warehouse.runs.start(
         "import", source=reader.source, parent=parent, config_hash=config_hash, details=details
     ) as run:
+        sources: set[str] = set()
+
+        def documents() -> Iterator[Document]:
+            for document in reader.documents():
+                sources.add(document.source)  # a source column gives rows their own sources
+                yield document
+
         with warehouse.transaction():
-            counts = upsert_documents(warehouse, reader.documents(), run.id, batch_size=batch_size)
-            register_source(warehouse, reader.source, reader.kind, run)
+            counts = upsert_documents(warehouse, documents(), run.id, batch_size=batch_size)
+            for source in sorted(sources or {reader.source}):
+                register_source(warehouse, source, reader.kind, run)
             run.problems(reader.source, reader.problems)
         skipped = sum(1 for p in reader.problems if p.skipped)
         result = ImportResult(
