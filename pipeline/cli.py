@@ -38,6 +38,9 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet export (may be .gz).")],
     kind: Annotated[str, typer.Option("--kind", help=f"Document kind: {', '.join(KINDS)}.")],
     source: Annotated[str | None, typer.Option("--source", help="Source name (default: the file name).")] = None,
+    source_col: Annotated[
+        str | None, typer.Option("--source-col", help="Column naming each row's source (e.g. the site).")
+    ] = None,
     id_col: Annotated[str | None, typer.Option("--id-col", help="Column with the record id.")] = None,
     title_col: Annotated[str | None, typer.Option("--title-col")] = None,
     text_col: Annotated[str | None, typer.Option("--text-col")] = None,
@@ -66,6 +69,7 @@ def import_command(
         url=url_col,
         language=lang_col,
         split=tuple(split or ()),
+        source=source_col,
     )
     source_name = source or _source_name(file)
     try:

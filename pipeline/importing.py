@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from sources.files import FileImport, Problem
+from sources.document import Document
+from sources.files import Problem
 from warehouse import Warehouse
 from warehouse.documents import upsert_documents
 from warehouse.runs import Run, register_source
+
+
+class DocumentReader(Protocol):
+    """What an import reads: `sources.files.FileImport`, or a backtest's slice of documents (`pipeline.backtest`)."""
+
+    path: Path
+    kind: str
+    source: str
+    fmt: str | None
+    rows_read: int
+    problems: list[Problem]
+
+    def documents(self) -> Iterator[Document]: ...
 
 
 @dataclass
@@ -34,7 +51,7 @@ class ImportResult:
 
 def import_file(
     warehouse: Warehouse,
-    reader: FileImport,
+    reader: DocumentReader,
     *,
     config_hash: str | None = None,
     batch_size: int = 5000,
@@ -49,9 +66,17 @@ def import_file(
     with warehouse.runs.start(
         "import", source=reader.source, parent=parent, config_hash=config_hash, details=details
     ) as run:
+        sources: set[str] = set()
+
+        def documents() -> Iterator[Document]:
+            for document in reader.documents():
+                sources.add(document.source)  # a source column gives rows their own sources
+                yield document
+
         with warehouse.transaction():
-            counts = upsert_documents(warehouse, reader.documents(), run.id, batch_size=batch_size)
-            register_source(warehouse, reader.source, reader.kind, run)
+            counts = upsert_documents(warehouse, documents(), run.id, batch_size=batch_size)
+            for source in sorted(sources or {reader.source}):
+                register_source(warehouse, source, reader.kind, run)
             run.problems(reader.source, reader.problems)
         skipped = sum(1 for p in reader.problems if p.skipped)
         result = ImportResult(

@@ -66,6 +66,9 @@ class ColumnMapping:
     language: str | None = None
     split: tuple[str, ...] = ()  # columns whose values are ';'-separated lists (e.g. CPC codes)
     separator: str = ";"
+    # A column naming each row's source (a news export of many sites): never guessed, only when named. The
+    # document ids keep the file's source as prefix, so they stay stable whatever the column says.
+    source: str | None = None
 
     def resolve(self, columns: Sequence[str], where: str) -> dict[str, str | None]:
         """Return field -> column for the columns present; raise `MappingError` if a named one is missing."""
@@ -87,6 +90,11 @@ class ColumnMapping:
                 f"{where}: no id column found (tried {', '.join(DEFAULT_COLUMNS['id'])}); "
                 f"name one with --id-col; columns present: {', '.join(present) or '(none)'}"
             )
+        if self.source is not None and self.source not in present:
+            raise MappingError(
+                f"{where}: column {self.source!r} (--source-col) not found; columns present: {', '.join(present)}"
+            )
+        resolved["source"] = self.source
         for col in self.split:
             if col not in present:
                 raise MappingError(
@@ -186,7 +194,7 @@ class FileImport:
         return Document(
             doc_id=f"{self.source}:{raw_id}",
             kind=self.kind,
-            source=self.source,
+            source=_cell(row, columns, "source") or self.source,
             title=title,
             text=text,
             url=_cell(row, columns, "url"),

@@ -102,6 +102,30 @@ def test_jsonl_gz_with_a_malformed_line_and_zoned_datetimes(cli, db_path, tmp_pa
     assert json.loads(got[1][4]) == {"date_precision": "year"}
 
 
+def test_a_source_column_gives_each_row_its_source_and_ids_keep_the_file_prefix(cli, db_path, tmp_path) -> None:
+    path = tmp_path / "frontpages.csv"
+    path.write_text(
+        "url,site,title,date\n"
+        "https://a.example/1,heise.de,Wärmepumpen im Test,2023-05-02\n"
+        "https://b.example/2,zeit.de,Das Heizungsgesetz kommt,2023-05-03\n"
+        "https://c.example/3,,Ohne Seite,2023-05-04\n",
+        encoding="utf-8",
+    )
+    args = ["--kind", "news", "--source", "frontpages", "--id-col", "url", "--date-col", "date"]
+    result = cli("import", str(path), *args, "--source-col", "site")
+    assert result.exit_code == 0, result.output
+    assert rows(db_path, "select doc_id, source, extra from documents order by doc_id") == [
+        ("frontpages:https://a.example/1", "heise.de", "{}"),
+        ("frontpages:https://b.example/2", "zeit.de", "{}"),
+        ("frontpages:https://c.example/3", "frontpages", "{}"),  # an empty cell keeps the file's source
+    ]
+    assert rows(db_path, "select source, kind from sources order by source") == [
+        ("frontpages", "news"), ("heise.de", "news"), ("zeit.de", "news"),
+    ]  # fmt: skip
+    wrong = cli("import", str(path), *args, "--source-col", "publisher")
+    assert wrong.exit_code != 0 and "column 'publisher' (--source-col) not found" in wrong.stderr
+
+
 def test_parquet_with_typed_columns(cli, db_path, tmp_path) -> None:
     path = tmp_path / "works.parquet"
     pd.DataFrame(
