@@ -18,8 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from models.annotate import PROCESSED, Annotation, Annotator, annotator_for
-from models.language import LanguageSettings
 from models.lead_markets import LeadMarketData
+from models.settings import LanguageSettings
 from pipeline.config import Config
 from warehouse import Warehouse
 from warehouse.language import (

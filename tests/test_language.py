@@ -6,14 +6,9 @@ import logging
 
 import pytest
 
-from models.language import (
-    LanguageSettings,
-    blank_pipeline,
-    detect_language,
-    hanta_lexicon,
-    load_pipeline,
-    split_for_processing,
-)
+from models.hanta import _upos, hanta_lexicon
+from models.language import blank_pipeline, detect_language, load_pipeline, split_for_processing
+from models.settings import LanguageSettings
 from tests.language_support import DUISBURG, real_texts
 
 
@@ -61,8 +56,6 @@ def test_acronyms_and_hyphenated_words_stay_as_written(german, english) -> None:
 def test_fast_route_agrees_with_hanta_sentence_tagger(german) -> None:
     """The per-form cache (context-free) against HanTa's HMM over sentences on real Bundestag text."""
     tagger = german.get_pipe("hanta_tagger")
-    from models.language import _upos
-
     decisions = agreeing = 0
     for row in real_texts().values():
         if not row["doc_id"].startswith("bundestag:"):

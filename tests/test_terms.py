@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.terms import inflect_adjective, noun_gender, split_compound
+from models.german import inflect_adjective, noun_gender
+from models.vocabulary import split_compound
 from tests.language_support import DUISBURG, SOLID_STATE_ABSTRACT, annotator, real_texts
 
 
