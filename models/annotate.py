@@ -34,6 +34,11 @@ _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]{0,2000}>", re.DOTALL)
 _BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|section|article)\b[^>]*>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# One short text per language that reaches every part of the analysis (compounds, agreement, seeds).
+_WARM_TEXTS = {
+    "de": "Die Stadtwerke in Essen bauen einen Wasserstoffelektrolyseur für grünen Wasserstoff.",
+    "en": "The solid-state battery cells of electric vehicles in Essen store hydrogen energy.",
+}
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,14 @@ class Annotator:
         if lang not in self._keys:
             self._keys[lang] = LemmaKeys(lang)
         return self._keys[lang]
+
+    def warm(self) -> None:
+        """Load everything a document may need (pipelines, seeds, lexicons, word frequencies) now.
+
+        The language step calls it before forking its worker processes, so they share what is loaded.
+        """
+        for lang in self.settings.languages:
+            self.annotate(_WARM_TEXTS.get(lang, "Text"))
 
     def phrase_keys(self, phrase: str, lang: str) -> tuple[str, ...]:
         """Lemma keys of a short phrase (seed terms, descriptions), the same way documents are keyed."""

@@ -212,7 +212,7 @@ class HantaTagger:
         "Thüringen" and all lower-case words are left to HanTa); an ending must have four letters and leave at
         least three in front. German noun compounds are the bulk of unseen forms, and HanTa needs about 1 ms each.
         """
-        if len(form) < MIN_COMPOUND_LETTERS or not form.isalpha() or not form[0].isupper():
+        if not _compound_candidate(form):
             return None
         for start in range(MIN_FRONT_LETTERS, len(form) - MIN_ENDING_LETTERS + 1):
             ending = form[start:]
@@ -271,6 +271,20 @@ class HantaTagger:
         return lemma.lower() if lemma else form.lower()
 
 
+def _compound_candidate(form: str) -> bool:
+    return len(form) >= MIN_COMPOUND_LETTERS and form.isalpha() and form[0].isupper()
+
+
+def steers_compound_guess(lang: str, form: str, casesensitive: bool, tag: str) -> bool:
+    """Whether a lexicon entry changes analyses, not only their speed.
+
+    German capitalised forms in running text take part in the compound guess (`HantaTagger._by_known_ending`): a
+    long one that is in the lexicon is analysed by HanTa instead of by its ending, and a noun in it is an ending
+    other compounds are guessed from. Every other entry only answers a question HanTa would answer the same way.
+    """
+    return lang == "de" and casesensitive and form[:1].isupper() and (tag == "NN" or _compound_candidate(form))
+
+
 @functools.lru_cache(maxsize=2)
 def hanta_lexicon(lang: str) -> dict[tuple[str, bool], tuple[str, str]]:
     """The shipped memo of HanTa analyses of frequent forms: (form, casesensitive) -> (lemma, tag).
@@ -285,8 +299,8 @@ def hanta_lexicon(lang: str) -> dict[tuple[str, bool], tuple[str, str]]:
         for line in handle:
             if line.startswith("#"):
                 continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 4:
+            parts = line.rstrip("\n").split("\t")  # form, casesensitive, lemma, tag, part (base | extra)
+            if len(parts) >= 4:
                 lexicon[(parts[0], parts[1] == "1")] = (parts[2], parts[3])
     return lexicon
 
