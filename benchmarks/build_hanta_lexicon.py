@@ -227,11 +227,15 @@ def main() -> None:
         if args.only not in (None, lang):
             continue
         if lang == "de":
-            base_forms = list(german_forms(args.bundestag, 5_000_000, 3))
             extra_forms = [*german_forms(args.bundestag, 20_000_000, 2), *german_general_forms(100_000)]
         else:
-            base_forms, extra_forms = english_forms(40_000, 40_000), english_forms(150_000)
-        base = read_lexicon(lang) if args.base_from_file else base_answers(lang, base_forms)
+            extra_forms = english_forms(150_000)
+        if args.base_from_file:
+            base = read_lexicon(lang)
+        elif lang == "de":
+            base = base_answers(lang, list(german_forms(args.bundestag, 5_000_000, 3)))
+        else:
+            base = base_answers(lang, english_forms(40_000, 40_000))
         write(lang, base, extra_answers(lang, extra_forms, base))
     if args.only in (None, "genders"):  # after the German lexicon: it uses the pipeline
         write_genders(german_genders(args.bundestag, 5_000_000))

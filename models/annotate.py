@@ -18,6 +18,7 @@ from typing import Any
 from spacy.language import Language
 
 from models.gazetteer import ActorMention, Gazetteer, PlaceMention, distinct_municipalities
+from models.hanta import HantaTagger
 from models.language import detect_language, load_pipeline, split_for_processing
 from models.lead_markets import LeadMarketClassifier, LeadMarketData, LeadMarketScore, load_lead_markets
 from models.settings import LanguageSettings
@@ -142,6 +143,14 @@ class Annotator:
             }
             self._extractors[lang] = TermExtractor(lang, whitelist, self.gazetteer.names)
         return self._extractors[lang]
+
+    def hanta_taggers(self) -> dict[str, HantaTagger]:
+        """The HanTa taggers of the loaded offline pipelines, by language (trained pipelines have none)."""
+        return {
+            lang: nlp.get_pipe("hanta_tagger")
+            for lang, (nlp, _) in self._pipelines.items()
+            if "hanta_tagger" in nlp.pipe_names
+        }
 
     def lemma_keys(self, lang: str) -> LemmaKeys:
         if lang not in self._keys:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 
 import numpy as np
@@ -172,6 +173,20 @@ class HantaTagger:
             rows.append(entry)
         doc.from_array([TAG, POS, LEMMA], np.array(rows, dtype="uint64"))
         return doc
+
+    def answers_since(self, mark: int) -> list[tuple[tuple[str, bool], tuple[str, str]]]:
+        """HanTa's answers this tagger got after it had `mark` of them (`answer_count`), for other processes."""
+        if mark > len(self._memo):  # the memo was cleared in between
+            mark = 0
+        return list(itertools.islice(self._memo.items(), mark, None))
+
+    def answer_count(self) -> int:
+        return len(self._memo)
+
+    def remember(self, answers: Iterable[tuple[tuple[str, bool], tuple[str, str]]]) -> None:
+        """Take answers another process got from HanTa (the same model answers the same question the same way)."""
+        for question, answer in answers:
+            self._memo.setdefault(question, answer)
 
     def analyse(self, form: str, sentence_initial: bool = False) -> tuple[str, str, str]:
         """(tag, upos, lemma) for one word form; the uncached route behind `__call__`, also used by tests."""

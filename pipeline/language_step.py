@@ -2,9 +2,11 @@
 
 Only documents without a `doc_language` row (or whose content changed since) are read, in batches of
 `[language] batch_size`, so memory is bounded by one batch however large the warehouse is, and a re-run
-processes nothing twice. Each batch is written in its own transaction: a step killed half-way keeps the finished
-batches and the next run continues with the rest. A document that cannot be processed is recorded as skipped with
-its reason (and in `run_problems`), never stops the step, and is not retried until its content changes.
+processes nothing twice. Worker processes annotate (`pipeline.language_work`, `[language] processes`, one per
+core by default) while this process writes: each batch, with its term counts, in its own transaction, so a step
+killed at any point keeps the finished batches and the next run continues with the rest. A document that cannot
+be processed is recorded as skipped with its reason (and in `run_problems`), never stops the step, and is not
+retried until its content changes.
 """
 
 from __future__ import annotations

@@ -48,13 +48,18 @@ class Problem:
     message: str
 
 
+Answers = dict[str, list[tuple[tuple[str, bool], tuple[str, str]]]]  # language -> HanTa's (question, answer) pairs
+
+
 @dataclass
 class ChunkResult:
-    """Rows of some documents, the problems met, and counts (processed, skipped, failed, words)."""
+    """Rows of some documents, the problems met, counts (processed, skipped, failed, words), and what HanTa was
+    asked on the way (`learned`: shared with the other workers, so each new word form costs HanTa once)."""
 
     batch: LanguageBatch = field(default_factory=LanguageBatch)
     problems: list[Problem] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    learned: Answers = field(default_factory=dict)
 
     def merge(self, other: ChunkResult) -> None:
         for name in ("doc_ids", "languages", "terms", "places", "actors", "lead_markets"):
@@ -62,6 +67,8 @@ class ChunkResult:
         self.batch.redo = self.batch.redo or other.batch.redo
         self.problems.extend(other.problems)
         self.counts.update(other.counts)
+        for lang, answers in other.learned.items():
+            self.learned.setdefault(lang, []).extend(answers)
 
 
 def available_cores() -> int:
@@ -173,9 +180,17 @@ def _start_worker(settings: LanguageSettings, parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _annotate_in_worker(documents: list[PendingDocument]) -> ChunkResult:
+def _annotate_in_worker(documents: list[PendingDocument], known: Answers) -> ChunkResult:
+    """Annotate in a worker, first taking what the other workers learnt from HanTa, then reporting what we did."""
     assert _ANNOTATOR is not None
-    return annotate_chunk(_ANNOTATOR, documents)
+    taggers = _ANNOTATOR.hanta_taggers()
+    for lang, answers in known.items():
+        if lang in taggers:
+            taggers[lang].remember(answers)
+    marks = {lang: tagger.answer_count() for lang, tagger in taggers.items()}
+    result = annotate_chunk(_ANNOTATOR, documents)
+    result.learned = {lang: tagger.answers_since(marks.get(lang, 0)) for lang, tagger in taggers.items()}
+    return result
 
 
 class LanguagePool:
@@ -190,6 +205,7 @@ class LanguagePool:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self._context = multiprocessing.get_context(method)
         self._pool = self._new_pool(workers)
+        self._to_share: Answers = {}  # HanTa answers reported since the last batch was submitted
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -225,9 +241,11 @@ class LanguagePool:
 
     def _submit(self, documents: list[PendingDocument]) -> list[Future[ChunkResult]]:
         size = max(1, -(-len(documents) // (self.workers * CHUNKS_PER_WORKER)))
+        known, self._to_share = self._to_share, {}
         try:
             return [
-                self._pool.submit(_annotate_in_worker, documents[i : i + size]) for i in range(0, len(documents), size)
+                self._pool.submit(_annotate_in_worker, documents[i : i + size], known)
+                for i in range(0, len(documents), size)
             ]
         except BrokenProcessPool:
             return []  # collected as broken: annotated again one by one
@@ -238,6 +256,9 @@ class LanguagePool:
         result = ChunkResult()
         for future in futures:
             result.merge(future.result())
+        for lang, answers in result.learned.items():
+            self._to_share.setdefault(lang, []).extend(answers)
+        result.learned = {}
         return result
 
     def _isolate(self, documents: list[PendingDocument]) -> ChunkResult:
@@ -248,7 +269,7 @@ class LanguagePool:
         result = ChunkResult()
         for document in documents:
             try:
-                result.merge(self._pool.submit(_annotate_in_worker, [document]).result())
+                result.merge(self._pool.submit(_annotate_in_worker, [document], {}).result())
             except BrokenProcessPool:
                 failed = ChunkResult()
                 record_failure(failed, document, WORKER_DIED)
