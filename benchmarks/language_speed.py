@@ -1,12 +1,16 @@
-"""Benchmark (not a test): words per second of the language step, German and English, and peak memory.
+"""Benchmark (not a test): documents and words per second of the language step, before and after a change.
 
-Real text: Bundestag speeches of one year (German) and NVIDIA US patent abstracts (English). Each language is run in
-a fresh child process so that its time includes a cold start (loading pipelines and seeds, an empty word-form
-cache) and its peak memory (ru_maxrss) is its own. The documents are first imported into a temporary DuckDB
-warehouse; the timed part is `run_language_step` over them: reading, annotating, writing all language tables.
+Real text: NVIDIA US patent abstracts (English, title + abstract) and Bundestag speeches of one year (German).
+Each measurement runs in a fresh child process, so its time includes a cold start (loading pipelines and seeds,
+an empty word-form cache) and its peak memory is its own. The documents are first imported into a temporary
+DuckDB warehouse; the timed part is `run_language_step` over them: reading, annotating, writing all language tables.
 
-    nice -n 10 .venv/bin/python benchmarks/language_speed.py --processes 1 2
-    nice -n 10 .venv/bin/python benchmarks/language_speed.py --lang de --docs 500    # quicker
+The shared machine is noisy, so a change is judged by a ratio: `--baseline REF` measures the code of a git
+revision (checked out into a temporary folder) and this tree on the same documents, alternating, in one run.
+Wall-clock rates depend on what else runs; rates per CPU-second (this process and its workers) much less.
+
+    nice -n 10 .venv/bin/python benchmarks/language_speed.py --docs 5000 --baseline 5235826
+    nice -n 10 .venv/bin/python benchmarks/language_speed.py --corpus patents --docs 1000 --processes 1 2
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ import argparse
 import csv
 import gzip
 import json
-import multiprocessing
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,43 +30,22 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 CORPORA = Path("/work/shared/data/corpora")
 BUNDESTAG = CORPORA / "bundestag" / "bundestag_speeches_wp19_wp20.csv.gz"
 NVIDIA = CORPORA / "nvidia_patents" / "nvidia_patents_merged.csv.gz"
+CORPUS_NAMES = ("patents", "speeches")
 
 
-def german_documents(path: Path, year: str, limit: int) -> list[Any]:
+def documents(corpus: str, limit: int, year: str) -> list[Any]:
+    """The first `limit` patents with an abstract, or speeches of `year`, as `Document` records."""
     from sources.document import Document
 
     csv.field_size_limit(sys.maxsize)
     docs = []
+    path = NVIDIA if corpus == "patents" else BUNDESTAG
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["date_est"].startswith(year) and row["text"].strip():
-                docs.append(
-                    Document(
-                        doc_id=f"bundestag:{row['wp']}:{row['speech_id']}",
-                        kind="policy",
-                        source="bundestag",
-                        title=None,
-                        text=row["text"],
-                        published=date.fromisoformat(row["date_est"]),
-                    )
-                )
-                if len(docs) >= limit:
-                    break
-    return docs
-
-
-def english_documents(path: Path, limit: int) -> list[Any]:
-    from sources.document import Document
-
-    docs = []
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["abstract"].strip():
+            if corpus == "patents" and row["abstract"].strip():
                 docs.append(
                     Document(
                         doc_id=f"uspto:{row['patent_id']}",
@@ -73,51 +56,60 @@ def english_documents(path: Path, limit: int) -> list[Any]:
                         published=date.fromisoformat(row["grant_date"]),
                     )
                 )
-                if len(docs) >= limit:
-                    break
+            elif corpus == "speeches" and row["date_est"].startswith(year) and row["text"].strip():
+                docs.append(
+                    Document(
+                        doc_id=f"bundestag:{row['wp']}:{row['speech_id']}",
+                        kind="policy",
+                        source="bundestag",
+                        title=None,
+                        text=row["text"],
+                        published=date.fromisoformat(row["date_est"]),
+                    )
+                )
+            if len(docs) >= limit:
+                break
     return docs
 
 
-def run_one(lang: str, docs_limit: int, year: str, processes: int, queue: Any) -> None:
-    """In a child process: import, then time the language step; put the measurements on `queue`."""
+def measure(corpus: str, limit: int, year: str, processes: int | None) -> dict[str, Any]:
+    """In a child process whose sys.path starts with the code to measure: import, then time the language step."""
     from pipeline.config import load_config
     from pipeline.language_step import run_language_step
     from warehouse import Warehouse
     from warehouse.documents import upsert_documents
     from warehouse.runs import start_run
 
-    docs = german_documents(BUNDESTAG, year, docs_limit) if lang == "de" else english_documents(NVIDIA, docs_limit)
+    docs = documents(corpus, limit, year)
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.duckdb"
         config_path = Path(folder) / "bench.toml"
-        config_path.write_text(f"[language]\nprocesses = {processes}\n", encoding="utf-8")
+        config_path.write_text("[language]\n" + (f"processes = {processes}\n" if processes is not None else ""))
         with Warehouse.open_writer(db) as wh:
             upsert_documents(wh, docs, start_run(wh.con, "import"))
         del docs
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cpu_before = _cpu_seconds()
         started = time.perf_counter()
         with Warehouse.open_writer(db) as wh:
             counts = run_language_step(wh, load_config(config_path))
         seconds = time.perf_counter() - started
         cpu = _cpu_seconds() - cpu_before
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    queue.put(
-        {
-            "lang": lang,
-            "processes": processes,
-            "documents": counts["processed"] + counts["skipped"],
-            "words": counts["words"],
-            "seconds": round(seconds, 1),
-            "words_per_s": round(counts["words"] / seconds),
-            "cpu_seconds": round(cpu, 1),
-            "words_per_cpu_s": round(counts["words"] / cpu),
-            "load_average": round(os.getloadavg()[0], 1),
-            "peak_rss_mb": round(max(peak, rss_before) / 1024),
-            "peak_rss_worker_mb": round(children / 1024) if processes > 1 else None,
-        }
-    )
+    documents_done = counts["processed"] + counts["skipped"]
+    return {
+        "code": str(Path(run_language_step.__code__.co_filename).parents[1]),
+        "documents": documents_done,
+        "words": counts["words"],
+        "processes": counts.get("processes", processes or 1),
+        "seconds": round(seconds, 1),
+        "docs_per_s": round(documents_done / seconds, 1),
+        "words_per_s": round(counts["words"] / seconds),
+        "cpu_seconds": round(cpu, 1),
+        "docs_per_cpu_s": round(documents_done / cpu, 1),
+        "words_per_cpu_s": round(counts["words"] / cpu),
+        "load_average": round(os.getloadavg()[0], 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+    }
 
 
 def _cpu_seconds() -> float:
@@ -127,34 +119,91 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
+def run_child(code: Path, corpus: str, limit: int, year: str, processes: int | None) -> dict[str, Any]:
+    """One measurement in a fresh interpreter that imports the code under `code`."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(code), "--corpus", corpus]
+    command += ["--docs", str(limit), "--year", year]
+    if processes is not None:
+        command += ["--processes", str(processes)]
+    done = subprocess.run(command, cwd=code, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measurement failed ({code}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def checkout(ref: str, folder: Path) -> Path:
+    """The tree of git revision `ref` under `folder` (no .git, no venv: it runs with this venv's packages)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", choices=["de", "en", "both"], default="both")
-    parser.add_argument("--docs", type=int, default=1500, help="documents per language (default 1500)")
+    parser.add_argument("--corpus", choices=[*CORPUS_NAMES, "both"], default="both")
+    parser.add_argument("--docs", type=int, default=5000, help="documents per corpus (default 5000)")
     parser.add_argument("--year", default="2023", help="Bundestag year (default 2023)")
-    parser.add_argument("--processes", type=int, nargs="+", default=[1], help="worker processes to compare")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        help="[language] processes to compare (default: the default configuration of each version)",
+    )
+    parser.add_argument("--baseline", help="git revision to compare with (measured first, in the same run)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    context = multiprocessing.get_context("spawn")  # a clean process per measurement: cold start, own peak memory
-    results = []
-    for lang in ["de", "en"] if args.lang == "both" else [args.lang]:
-        for processes in args.processes:
-            queue = context.Queue()
-            child = context.Process(target=run_one, args=(lang, args.docs, args.year, processes, queue))
-            child.start()
-            result = queue.get()
-            child.join()
-            results.append(result)
-            print(json.dumps(result), flush=True)
+    if args.child:
+        sys.path.insert(0, str(args.child))
+        processes = args.processes[0] if args.processes else None
+        print(json.dumps(measure(args.corpus, args.docs, args.year, processes)))
+        return
+    corpora = list(CORPUS_NAMES) if args.corpus == "both" else [args.corpus]
+    with tempfile.TemporaryDirectory() as folder:
+        versions = [("this tree", ROOT)]
+        if args.baseline:
+            versions.insert(0, (args.baseline, checkout(args.baseline, Path(folder))))
+        results = []
+        for corpus in corpora:
+            for processes in args.processes or [None]:
+                for name, code in versions:
+                    result = {
+                        "version": name,
+                        "corpus": corpus,
+                        **run_child(code, corpus, args.docs, args.year, processes),
+                    }
+                    results.append(result)
+                    print(json.dumps(result), flush=True)
     print()
     print(
-        f"{'lang':<5}{'proc':>5}{'docs':>7}{'words':>11}{'seconds':>9}{'words/s':>10}{'words/cpu-s':>12}"
-        f"{'peak MB':>9}{'load':>6}"
+        f"{'version':<12}{'corpus':<10}{'proc':>5}{'docs':>7}{'words':>11}{'wall s':>8}{'docs/s':>8}{'words/s':>9}"
+        f"{'cpu s':>8}{'docs/cpu-s':>11}{'words/cpu-s':>12}{'peak MB':>9}{'load':>6}"
     )
     for r in results:
         print(
-            f"{r['lang']:<5}{r['processes']:>5}{r['documents']:>7}{r['words']:>11,}{r['seconds']:>9}"
-            f"{r['words_per_s']:>10,}{r['words_per_cpu_s']:>12,}{r['peak_rss_mb']:>9}{r['load_average']:>6}"
+            f"{r['version']:<12}{r['corpus']:<10}{r['processes']:>5}{r['documents']:>7}{r['words']:>11,}"
+            f"{r['seconds']:>8}{r['docs_per_s']:>8}{r['words_per_s']:>9,}{r['cpu_seconds']:>8}"
+            f"{r['docs_per_cpu_s']:>11}{r['words_per_cpu_s']:>12,}{max(r['peak_rss_mb'], r['peak_rss_worker_mb']):>9}"
+            f"{r['load_average']:>6}"
         )
+    if args.baseline:
+        print()
+        for corpus in corpora:
+            for processes in args.processes or [None]:
+                before, after = (
+                    next(
+                        r
+                        for r in results
+                        if r["corpus"] == corpus
+                        and r["version"] == v
+                        and (processes is None or r["processes"] == processes)
+                    )
+                    for v in (args.baseline, "this tree")
+                )
+                print(
+                    f"{corpus} ({'default' if processes is None else processes} processes): "
+                    f"{after['docs_per_s'] / before['docs_per_s']:.2f}x documents/s (wall), "
+                    f"{after['docs_per_cpu_s'] / before['docs_per_cpu_s']:.2f}x documents per CPU-second"
+                )
 
 
 if __name__ == "__main__":

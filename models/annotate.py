@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from models.gazetteer import ActorMention, Gazetteer, PlaceMention, distinct_municipalities
-from models.language import LanguageSettings, detect_language, load_pipeline, split_for_processing
+from models.hanta import HantaTagger
+from models.language import detect_language, load_pipeline, split_for_processing
 from models.lead_markets import LeadMarketClassifier, LeadMarketData, LeadMarketScore, load_lead_markets
-from models.terms import MAX_WHITELIST_ZIPF, Term, TermCollector, split_compound, zipf
+from models.settings import LanguageSettings
+from models.terms import MAX_WHITELIST_ZIPF, Term, TermExtractor
+from models.tokens import LemmaKeys, Tokens
+from models.vocabulary import HAS_LETTER, zipf
 
 PROCESSED = "processed"
 SKIPPED = "skipped"
@@ -33,7 +35,11 @@ _TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]{0,2000}>", re.DOTALL)
 _BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|section|article)\b[^>]*>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
+# One short text per language that reaches every part of the analysis (compounds, agreement, seeds).
+_WARM_TEXTS = {
+    "de": "Die Stadtwerke in Essen bauen einen Wasserstoffelektrolyseur für grünen Wasserstoff.",
+    "en": "The solid-state battery cells of electric vehicles in Essen store hydrogen energy.",
+}
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,8 @@ class Annotator:
     max_terms: int = MAX_TERMS
     _pipelines: dict[str, tuple[Language, str]] = field(default_factory=dict)
     _classifier: LeadMarketClassifier | None = None
-    _whitelists: dict[str, set[str]] = field(default_factory=dict)
+    _extractors: dict[str, TermExtractor] = field(default_factory=dict)
+    _keys: dict[str, LemmaKeys] = field(default_factory=dict)
 
     def pipeline(self, lang: str) -> tuple[Language, str]:
         """The spaCy pipeline for `lang` and its name, loaded on first use."""
@@ -124,18 +131,46 @@ class Annotator:
     def classifier(self) -> LeadMarketClassifier:
         if self._classifier is None:
             self._classifier = LeadMarketClassifier(self.lead_market_data, self.phrase_keys, self.settings.languages)
-            for lang in self.settings.languages:
-                self._whitelists[lang] = {
-                    " ".join(term.split())
-                    for term in self._classifier.seed_terms(lang)
-                    if " " in term or zipf(term, lang) < MAX_WHITELIST_ZIPF
-                }
         return self._classifier
+
+    def extractor(self, lang: str) -> TermExtractor:
+        """The term rules of `lang`: the lead markets' seed terms always count, Ruhr names never do."""
+        if lang not in self._extractors:
+            whitelist = {
+                " ".join(term.split())
+                for term in self.classifier.seed_terms(lang)
+                if " " in term or zipf(term, lang) < MAX_WHITELIST_ZIPF
+            }
+            self._extractors[lang] = TermExtractor(lang, whitelist, self.gazetteer.names)
+        return self._extractors[lang]
+
+    def hanta_taggers(self) -> dict[str, HantaTagger]:
+        """The HanTa taggers of the loaded offline pipelines, by language (trained pipelines have none)."""
+        return {
+            lang: nlp.get_pipe("hanta_tagger")
+            for lang, (nlp, _) in self._pipelines.items()
+            if "hanta_tagger" in nlp.pipe_names
+        }
+
+    def lemma_keys(self, lang: str) -> LemmaKeys:
+        if lang not in self._keys:
+            self._keys[lang] = LemmaKeys(lang)
+        return self._keys[lang]
+
+    def warm(self) -> None:
+        """Load everything a document may need (pipelines, seeds, lexicons, word frequencies) now.
+
+        The language step calls it before forking its worker processes, so they share what is loaded.
+        """
+        for lang in self.settings.languages:
+            self.annotate(_WARM_TEXTS.get(lang, "Text"))
 
     def phrase_keys(self, phrase: str, lang: str) -> tuple[str, ...]:
         """Lemma keys of a short phrase (seed terms, descriptions), the same way documents are keyed."""
         nlp, _ = self.pipeline(lang)
-        return tuple(key for key in doc_keys(nlp(phrase)) if key is not None)
+        keys: list[str | None] = []
+        self.lemma_keys(lang).scan(Tokens.of(nlp(phrase)), keys)
+        return tuple(key for key in keys if key is not None)
 
     def annotate(self, text: str | None, title: str | None = None) -> Annotation:
         """Language, terms, places, actors and lead markets of one document (title and text)."""
@@ -143,7 +178,7 @@ class Annotator:
         heading = clean_text(title)
         full = f"{heading}\n\n{body}".strip() if heading and heading not in body[: len(heading) + 10] else body
         full = full or heading
-        if not _HAS_LETTER.search(full):
+        if not HAS_LETTER.search(full):
             return Annotation(
                 None, SKIPPED, "empty: no text" if not full else "empty: no words, only digits or symbols"
             )
@@ -155,13 +190,15 @@ class Annotator:
             )
         classifier = self.classifier
         nlp, pipeline_name = self.pipeline(lang)
-        collector = TermCollector(lang, self._whitelists.get(lang, ()), self.gazetteer.names)
+        collector = self.extractor(lang).collector()
+        scanner = self.lemma_keys(lang)
         keys: list[str | None] = []
         compound_parts: list[tuple[str, str]] = []
         n_words = 0
-        for doc in self._docs(nlp, full):
-            collector.add_doc(doc)
-            n_words += _scan(doc, keys, compound_parts if lang == "de" else None)
+        for chunk in split_for_processing(full, self.settings.max_chunk_chars):
+            tokens = Tokens.of(nlp(chunk))  # one chunk in memory at a time
+            collector.add_tokens(tokens)
+            n_words += scanner.scan(tokens, keys, compound_parts if lang == "de" else None)
         if n_words < self.settings.min_words:
             return Annotation(
                 lang,
@@ -182,42 +219,6 @@ class Annotator:
             actors=tuple(self.gazetteer.find_actors(full)),
             lead_markets=tuple(classifier.score(keys, lang, compound_parts=compound_parts, n_words=n_words)),
         )
-
-    def _docs(self, nlp: Language, text: str) -> Iterator[Doc]:
-        """The text as spaCy docs of at most `max_chunk_chars` each; only one chunk is in memory at a time."""
-        yield from nlp.pipe(split_for_processing(text, self.settings.max_chunk_chars), batch_size=1)
-
-
-def doc_keys(doc: Doc) -> list[str | None]:
-    """Lower-case lemma keys of a doc, hyphenated words split into parts; None before each sentence."""
-    keys: list[str | None] = []
-    _scan(doc, keys, None)
-    return keys
-
-
-def _scan(doc: Doc, keys: list[str | None], compound_parts: list[tuple[str, str]] | None) -> int:
-    """One pass over the tokens: append lemma keys (and German compound parts); return the number of words."""
-    n_words = 0
-    sentences = doc.has_annotation("SENT_START")
-    for token in doc:
-        if sentences and token.is_sent_start:
-            keys.append(None)
-        if token.is_punct or token.is_space:
-            continue
-        text = token.text
-        if _HAS_LETTER.search(text):
-            n_words += 1
-        lemma = token.lemma_ or text
-        key = lemma.lower()
-        if "-" in key.strip("-"):
-            keys.extend(part for part in key.split("-") if part)
-            continue
-        keys.append(key)
-        if compound_parts is not None and token.pos_ == "NOUN":
-            split = split_compound(lemma, "de")
-            if split:
-                compound_parts.append((split[0].lower(), split[1].lower()))
-    return n_words
 
 
 _ANNOTATORS: dict[tuple[Any, ...], Annotator] = {}

@@ -1,311 +1,76 @@
 """Offline spaCy pipelines per language (German, English) and language detection per document.
 
 No trained German spaCy pipeline can be installed here, so the default pipeline is `spacy.blank(lang)` plus a
-sentencizer plus the `hanta_tagger` component below, which sets `tag_` (STTS for German, BNC-style for English),
-`pos_` (Universal POS) and `lemma_` from the HanTa morphological model shipped inside the `HanTa` package.
-
-Why a per-word-form cache instead of HanTa's sentence tagger: `tag_sent` (an HMM over each sentence) runs at about
-5,500 words/s on this machine, far below the 20,000 words/s the weekly scan needs. Word forms follow Zipf's law, so
-analysing each distinct form once (`HanoverTagger.analyze`, context-free) and reusing the result makes the
-tagger almost free after warm-up. What context would add for our purpose (nouns and adjectives for technology terms)
-German capitalisation already supplies; sentence-initial words are analysed case-insensitively. The benchmark
-`benchmarks/language_speed.py --agreement` measures how often the fast route agrees with `tag_sent`.
-
+sentencizer plus the `hanta_tagger` component (`models.hanta`), which sets `tag_`, `pos_` and `lemma_`.
 A trained pipeline (``de_core_news_lg``, ``en_core_web_sm``, ...) named in the configuration is used instead when
-it is installed; the rest of foresight only reads `token.pos_`, `token.lemma_` and sentence boundaries.
+it is installed; the rest of foresight only reads `pos_`, `tag_`, `lemma_` and sentence boundaries
+(through `models.tokens.Tokens`).
 """
 
 from __future__ import annotations
 
 import functools
-import gzip
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import spacy
-from spacy.attrs import LEMMA, ORTH, POS, SENT_START, TAG
+from spacy.attrs import IS_PUNCT, ORTH, SENT_START
 from spacy.lang.char_classes import HYPHENS
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, is_package
 
+from models.hanta import HANTA_MODELS  # importing it registers the hanta_tagger factory
 from models.settings import SUPPORTED_LANGUAGES, LanguageSettings
+from models.vocabulary import HAS_LETTER
 
 log = logging.getLogger(__name__)
 
-HANTA_MODELS: dict[str, str] = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
+MAX_LENGTH = 2_000_000  # characters spaCy accepts in one call; texts are cut into `max_chunk_chars` pieces first
 # Languages langid may answer with. A wider set than we process, so a French text is recognised as French and
 # skipped with that reason instead of being forced into German or English.
 DETECTABLE_LANGUAGES: tuple[str, ...] = ("de", "en", "fr", "nl", "es", "it", "pt", "pl", "tr", "ru", "sv", "da", "cs")
 
-# STTS (German HanTa) and BNC C5 (English HanTa) tags to Universal POS.
-_STTS_TO_UPOS: dict[str, str] = {
-    "NN": "NOUN",
-    "NNI": "NOUN",
-    "NNA": "NOUN",
-    "NE": "PROPN",
-    "ADJ(A)": "ADJ",
-    "ADJ(D)": "ADJ",
-    "ADV": "ADV",
-    "ART": "DET",
-    "CARD": "NUM",
-    "FM": "X",
-    "ITJ": "INTJ",
-    "KOKOM": "CCONJ",
-    "KON": "CCONJ",
-    "KOUI": "SCONJ",
-    "KOUS": "SCONJ",
-    "PTKANT": "PART",
-    "PTKNEG": "PART",
-    "PTKVZ": "ADP",
-    "PTKZU": "PART",
-    "PTKA": "PART",
-    "TRUNC": "X",
-    "XY": "X",
-    "$(": "PUNCT",
-    "$,": "PUNCT",
-    "$.": "PUNCT",
-}
-_C5_TO_UPOS: dict[str, str] = {
-    "NN0": "NOUN",
-    "NN1": "NOUN",
-    "NN2": "NOUN",
-    "NN": "NOUN",
-    "NP0": "PROPN",
-    "AJ0": "ADJ",
-    "AJC": "ADJ",
-    "AJS": "ADJ",
-    "AT0": "DET",
-    "DT0": "DET",
-    "DTQ": "DET",
-    "DPS": "PRON",
-    "CRD": "NUM",
-    "ORD": "ADJ",
-    "CJC": "CCONJ",
-    "CJS": "SCONJ",
-    "CJT": "SCONJ",
-    "PRP": "ADP",
-    "PRF": "ADP",
-    "AVP": "ADP",
-    "TO0": "PART",
-    "XX0": "PART",
-    "POS": "PART",
-    "ITJ": "INTJ",
-    "EX0": "PRON",
-    "PNI": "PRON",
-    "PNP": "PRON",
-    "PNQ": "PRON",
-    "PUL": "PUNCT",
-    "PUN": "PUNCT",
-    "PUQ": "PUNCT",
-    "PUR": "PUNCT",
-    "UNC": "X",
-    "ZZ0": "X",
-}
-_ACRONYM = re.compile(r"^[A-ZÄÖÜ0-9][A-ZÄÖÜ0-9&./+-]*[A-ZÄÖÜ0-9]$")
-_ACRONYM_PLURAL = re.compile(r"^([A-ZÄÖÜ0-9][A-ZÄÖÜ0-9&./+-]*[A-ZÄÖÜ0-9])s$")
-_SENTENCE_PUNCT = frozenset({".", "!", "?", ";", ":"})
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 
+class ArraySentencizer:
+    """spaCy's rule-based `Sentencizer` on arrays: the same sentence starts, without a Token object per token.
 
-def _upos(lang: str, tag: str) -> str:
-    """Map a HanTa tag to Universal POS (verbs, pronouns and adverbs by prefix)."""
-    table = _STTS_TO_UPOS if lang == "de" else _C5_TO_UPOS
-    if tag in table:
-        return table[tag]
-    if lang == "de":
-        if tag.startswith("VA") or tag.startswith("VM"):
-            return "AUX"
-        if tag.startswith("VV"):
-            return "VERB"
-        if tag.startswith("AP"):
-            return "ADP"
-        if tag.startswith("P"):
-            return "PRON"
-    else:
-        if tag[:2] in ("VB", "VD", "VH", "VM"):
-            return "AUX"
-        if tag.startswith("VV"):
-            return "VERB"
-        if tag.startswith("AV"):
-            return "ADV"
-    return "X"
-
-
-class HantaTagger:
-    """spaCy component: POS tag and lemma for every token from HanTa, analysing each word form once.
-
-    The cache maps (form, sentence_initial) to hashes ready for `Doc.from_array`, so a known form costs one dict
-    lookup. It grows with the vocabulary (about 100 bytes per form), which stays bounded in practice (a few
-    hundred thousand forms for the whole Bundestag corpus); `max_cache` clears it if it ever grows beyond that.
+    spaCy's component walks the doc token by token in Python (a fifth of the offline pipeline's time on patent
+    abstracts); this one reads ORTH and IS_PUNCT with `Doc.to_array`. The rule is spaCy's: a sentence starts at the
+    first token that is neither punctuation nor a sentence-final character after one of `punct_chars` was seen.
+    `tests/test_language.py` checks that both give the same sentences on real text.
     """
 
-    def __init__(self, nlp: Language, name: str, lang: str, model: str, max_cache: int = 1_000_000) -> None:
-        from HanTa import HanoverTagger  # deferred: loading the model takes 0.1 s and is only needed when used
-
+    def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
-        self.lang = lang
-        self.strings = nlp.vocab.strings
-        self.tagger = HanoverTagger.HanoverTagger(model)
-        self.lexicon = hanta_lexicon(lang)
-        self._memo: dict[tuple[str, bool], tuple[str, str]] = {}  # HanTa answers for forms not in the lexicon
-        self.max_cache = max_cache
-        self.cache: dict[tuple[str, bool], tuple[int, int, int]] = {}
-        self._pos_ids = {upos: self.strings.add(upos) for upos in set(_STTS_TO_UPOS.values()) | {"X"}}
-        from spacy.parts_of_speech import IDS as POS_IDS
-
-        self._upos_ids = POS_IDS
+        self._final = frozenset(nlp.vocab.strings.add(c) for c in Sentencizer.default_punct_chars)
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
         if n == 0:
             return doc
-        values = np.empty((n, 3), dtype="uint64")
-        cache = self.cache
-        strings = self.strings
-        # arrays instead of Token objects: creating a Token costs more than the cache lookup itself
-        orths = doc.to_array(ORTH).tolist()
-        starts = doc.to_array(SENT_START).tolist() if doc.has_annotation("SENT_START") else [0] * n
+        orths, punct = doc.to_array([ORTH, IS_PUNCT]).T.tolist()
+        final = self._final
+        starts = [-1] * n
+        starts[0] = 1
+        seen_final = False
         for i in range(n):
-            text = strings[orths[i]]
-            initial = i == 0 or starts[i] == 1
-            key = (text, initial)
-            entry = cache.get(key)
-            if entry is None:
-                entry = self._analyse(text, initial)
-                if len(cache) >= self.max_cache:
-                    cache.clear()
-                    self._memo.clear()
-                cache[key] = entry
-            values[i] = entry
-        doc.from_array([TAG, POS, LEMMA], values)
+            is_final = orths[i] in final
+            if seen_final and not punct[i] and not is_final:
+                starts[i] = 1
+                seen_final = False
+            elif is_final:
+                seen_final = True
+        doc.from_array([SENT_START], np.array(starts, dtype="int64").astype("uint64"))
         return doc
 
-    def analyse(self, form: str, sentence_initial: bool = False) -> tuple[str, str, str]:
-        """(tag, upos, lemma) for one word form; the uncached route behind `__call__`, also used by tests."""
-        tag, lemma = self._tag_and_lemma(form, sentence_initial)
-        return tag, _upos(self.lang, tag), lemma
 
-    def _analyse(self, form: str, sentence_initial: bool) -> tuple[int, int, int]:
-        tag, upos, lemma = self.analyse(form, sentence_initial)
-        return (self.strings.add(tag), self._upos_ids[upos], self.strings.add(lemma))
-
-    def _tag_and_lemma(self, form: str, sentence_initial: bool) -> tuple[str, str]:
-        if not _HAS_LETTER.search(form):
-            if form[:1].isdigit():
-                return ("CARD" if self.lang == "de" else "CRD"), form
-            if self.lang == "en":
-                return "PUN", form
-            return ("$." if form in _SENTENCE_PUNCT else "$," if form == "," else "$("), form
-        if _ACRONYM.match(form) and sum(c.isupper() for c in form) >= 2:
-            # HanTa would write "KI" as "Ki" and "GPU" as "Gpu"; acronyms are names of things, keep them as written.
-            return ("NE" if self.lang == "de" else "NP0"), form
-        plural = _ACRONYM_PLURAL.match(form)
-        if plural and sum(c.isupper() for c in form) >= 2:
-            return ("NE" if self.lang == "de" else "NP0"), plural.group(1)
-        if "-" in form.strip("-") and len(form) > 2:
-            return self._hyphenated(form, sentence_initial)
-        if self.lang == "de" and not sentence_initial and (form, True) not in self.lexicon:
-            guess = self._by_known_ending(form)
-            if guess is not None:
-                return guess
-        lemma, tag = self._hanta(form, casesensitive=not sentence_initial)
-        return tag, self._lemma_case(form, lemma, tag)
-
-    def _by_known_ending(self, form: str) -> tuple[str, str] | None:
-        """Tag and lemma of an unknown German compound from its longest known ending, without asking HanTa.
-
-        "Wasserstoffelektrolyseuren" ends in the known noun form "Elektrolyseuren" (-> "Elektrolyseur"), so it is
-        a noun with lemma "Wasserstoffelektrolyseur". Only capitalised forms and noun endings (names such as
-        "Thüringen" and all lower-case words are left to HanTa); an ending must have four letters and leave at
-        least three in front. German noun compounds are the bulk of unseen forms, and HanTa needs about 1 ms each.
-        """
-        if len(form) < 8 or not form.isalpha() or not form[0].isupper():
-            return None
-        for start in range(3, len(form) - 3):
-            ending = form[start:]
-            key = ending[0].upper() + ending[1:]
-            known = self.lexicon.get((key, True))
-            if known is None or known[1] != "NN":
-                continue
-            tag, head_lemma = self._tag_and_lemma(key, False)
-            if tag == "NN":
-                return tag, form[:start] + head_lemma[:1].lower() + head_lemma[1:]
-        return None
-
-    def _hanta(self, form: str, casesensitive: bool) -> tuple[str, str]:
-        """HanTa's (lemma, tag), from the shipped lexicon of frequent forms when there (same result, no 1 ms)."""
-        known = self.lexicon.get((form, casesensitive))
-        if known is not None:
-            return known
-        known = self._memo.get((form, casesensitive))
-        if known is None:
-            known = self._memo[(form, casesensitive)] = self.tagger.analyze(form, casesensitive=casesensitive)
-        return known
-
-    def _is_own_lemma(self, word: str) -> bool:
-        return self._hanta(word, casesensitive=True)[0].casefold() == word.casefold()
-
-    def _hyphenated(self, form: str, sentence_initial: bool) -> tuple[str, str]:
-        """ "Wasserstoff-Lkw", "E-Mobilität", "solid-state": analyse the last part, keep the others as written."""
-        head_start = form.rstrip("-").rfind("-") + 1
-        prefix, last = form[:head_start], form[head_start:]
-        lemma, tag = self._hanta(last, casesensitive=True)
-        if tag in ("NE", "NP0"):
-            return tag, form  # "Essen-Steele", "Rhein-Ruhr": names stay as written
-        if self.lang == "de" and last[:1].isupper() and tag not in ("NN", "NNI", "NNA"):
-            tag = "NN"
-        if self.lang == "en" and tag.startswith("VV") and form[:1].islower():
-            tag = "AJ0"  # "solid-state", "low-carbon", "self-driving": hyphenated pre-modifiers act as adjectives
-        return tag, prefix + self._lemma_case(last, lemma, tag)
-
-    def _lemma_case(self, form: str, lemma: str, tag: str) -> str:
-        if self.lang == "de":
-            if tag in ("NN", "NNI", "NNA", "NE"):
-                lemma = lemma[:1].upper() + lemma[1:] if lemma else form
-                if tag == "NE":  # names: only a genitive -s is taken off ("Deutschlands" -> "Deutschland")
-                    return lemma if form == lemma + "s" else form
-                if tag != "NN":
-                    return lemma
-                if form.lower().endswith("daten"):
-                    return form  # "Daten" (data) is not the plural of "Datum" (date) in our texts
-                again, again_tag = self._hanta(lemma, casesensitive=True)
-                if again_tag == "NN" and again and len(lemma) - 2 <= len(again) < len(lemma):
-                    lemma = again[:1].upper() + again[1:]  # "Elektrolyseuren" -> "Elektrolyseure" -> "Elektrolyseur"
-                return repair_noun_lemma(form, lemma, self._is_own_lemma)
-            return lemma.lower() if form[:1].isupper() and tag not in ("NE",) else lemma
-        if tag == "NP0":
-            return form
-        return lemma.lower() if lemma else form.lower()
-
-
-@functools.lru_cache(maxsize=2)
-def hanta_lexicon(lang: str) -> dict[tuple[str, bool], tuple[str, str]]:
-    """The shipped memo of HanTa analyses of frequent forms: (form, casesensitive) -> (lemma, tag).
-
-    Built by `benchmarks/build_hanta_lexicon.py`; empty if the file is missing (everything still works, slower).
-    """
-    resource = resources.files("models.data").joinpath(f"hanta_lexicon_{lang}.tsv.gz")
-    if not resource.is_file():
-        return {}
-    lexicon: dict[tuple[str, bool], tuple[str, str]] = {}
-    with resource.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("#"):
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 4:
-                lexicon[(parts[0], parts[1] == "1")] = (parts[2], parts[3])
-    return lexicon
-
-
-@Language.factory("hanta_tagger", default_config={"lang": "de", "model": "morphmodel_ger.pgz"})
-def make_hanta_tagger(nlp: Language, name: str, lang: str, model: str) -> HantaTagger:
-    return HantaTagger(nlp, name, lang, model)
+@Language.factory("array_sentencizer")
+def make_array_sentencizer(nlp: Language, name: str) -> ArraySentencizer:
+    return ArraySentencizer(nlp, name)
 
 
 def blank_pipeline(lang: str) -> Language:
@@ -313,10 +78,10 @@ def blank_pipeline(lang: str) -> Language:
     if lang not in HANTA_MODELS:
         raise ValueError(f"no offline pipeline for language {lang!r}; supported: {', '.join(SUPPORTED_LANGUAGES)}")
     nlp = spacy.blank(lang)
-    nlp.max_length = 2_000_000
+    nlp.max_length = MAX_LENGTH
     if lang == "en":
         _keep_hyphenated_words(nlp)
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("array_sentencizer")
     nlp.add_pipe("hanta_tagger", config={"lang": lang, "model": HANTA_MODELS[lang]})
     return nlp
 
@@ -334,49 +99,12 @@ def load_pipeline(lang: str, settings: LanguageSettings | None = None) -> tuple[
     if trained:
         if is_package(trained):
             nlp = spacy.load(trained, exclude=["ner", "textcat"])
-            nlp.max_length = 2_000_000
+            nlp.max_length = MAX_LENGTH
             return nlp, trained
         log.warning(
             "spaCy pipeline %s is not installed; using the offline %s pipeline (spaCy blank + HanTa)", trained, lang
         )
     return blank_pipeline(lang), f"blank-{lang}+hanta"
-
-
-@functools.lru_cache(maxsize=4)
-def general_frequencies(lang: str) -> Mapping[str, float]:
-    """wordfreq's general-language word frequencies (lower-case word -> share of all words), loaded once."""
-    from wordfreq import get_frequency_dict
-
-    return get_frequency_dict(lang)
-
-
-def repair_noun_lemma(form: str, lemma: str, is_own_lemma: Callable[[str], bool] | None = None) -> str:
-    """Undo HanTa's over-stemming of German nouns it does not know, judged against the wordfreq vocabulary.
-
-    * Plurals in -en lemmatised one letter short ("Wärmepumpen" -> "Wärmepump"): the form minus "n"
-      ("Wärmepumpe") wins when it is its own lemma (`is_own_lemma`, asked of HanTa) and the vocabulary knows
-      its ending first ("Staaten" stays "Staat", "Elektrolyseuren" stays "Elektrolyseur").
-    * Unknown singulars stemmed ("Glukose" -> "Glukos", "Tomografie" -> "Tomografi"): when HanTa's lemma is not
-      a known word but the form is, or the form's ending is known first, the form is kept.
-    HanTa's lemma stays whenever the vocabulary knows it ("Kolleginnen" -> "Kollegin", "Elektrolyseure" ->
-    "Elektrolyseur"); compounds are compared by their endings ("...elektrolyseur" beats "...elektrolyseure").
-    """
-    if lemma == form or not lemma:
-        return lemma
-    alternative = lemma + "e" if form.endswith("en") and lemma.lower() == form[:-2].lower() else form
-    if alternative != form and is_own_lemma is not None and not is_own_lemma(alternative):
-        return lemma  # "Elektrolyseure" is itself a plural, so "Elektrolyseuren" -> "Elektrolyseur" was right
-    freqs = general_frequencies("de")
-    a, b = lemma.casefold(), alternative.casefold()
-    if freqs.get(a, 0.0):
-        return lemma if alternative == form or freqs.get(a, 0.0) >= freqs.get(b, 0.0) else alternative
-    if freqs.get(b, 0.0):
-        return alternative
-    for start in range(0, min(len(a), len(b)) - 3):
-        fa, fb = freqs.get(a[start:], 0.0), freqs.get(b[start:], 0.0)
-        if fa or fb:
-            return alternative if fb > fa else lemma
-    return lemma
 
 
 @functools.lru_cache(maxsize=4)
@@ -395,7 +123,7 @@ def detect_language(text: str, max_chars: int = 5_000) -> tuple[str | None, floa
     article with an English abstract at its end is still German, and a 1 MB text costs no more than a short one.
     """
     sample = _sample(text, max_chars)
-    if not _HAS_LETTER.search(sample):
+    if not HAS_LETTER.search(sample):
         return None, 0.0
     lang, prob = _identifier(DETECTABLE_LANGUAGES).classify(sample)
     return str(lang), float(prob)

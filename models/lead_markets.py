@@ -156,8 +156,11 @@ class LeadMarketClassifier:
         self.data = data
         self.markets = data.markets
         self._index: dict[str, dict[str, list[tuple[tuple[str, ...], _Seed]]]] = {}
-        self._vectorizers: dict[str, TfidfVectorizer] = {}
-        self._profiles: dict[str, Any] = {}
+        self._single: dict[str, dict[str, _Seed]] = {}  # one-word seeds by key, for hits inside compounds
+        self._vocabulary: dict[str, dict[str, int]] = {}
+        self._idf: dict[str, np.ndarray] = {}
+        self._profiles: dict[str, np.ndarray] = {}  # markets x vocabulary, dense: nine rows of a few thousand
+        self._features: dict[str, np.ndarray] = {}
         for lang in languages:
             seeds = self._seeds(lang, keys)
             index: dict[str, list[tuple[tuple[str, ...], _Seed]]] = {}
@@ -166,10 +169,13 @@ class LeadMarketClassifier:
             for candidates in index.values():
                 candidates.sort(key=lambda item: -len(item[0]))
             self._index[lang] = index
+            self._single[lang] = {key[0]: seed for key, seed in seeds.items() if len(key) == 1}
             profiles = [self._profile(m, lang, keys) for m in self.markets]
             vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2")
-            self._profiles[lang] = vectorizer.fit_transform(profiles)
-            self._vectorizers[lang] = vectorizer
+            self._profiles[lang] = vectorizer.fit_transform(profiles).toarray()
+            self._vocabulary[lang] = {str(word): int(column) for word, column in vectorizer.vocabulary_.items()}
+            self._idf[lang] = vectorizer.idf_
+            self._features[lang] = vectorizer.get_feature_names_out()
 
     def _seeds(self, lang: str, keys: KeyFunction) -> dict[tuple[str, ...], _Seed]:
         seeds: dict[tuple[str, ...], _Seed] = {}
@@ -221,7 +227,7 @@ class LeadMarketClassifier:
             return []
         seed_counts = self._match_seeds(keys, lang)
         part_counts: Counter[tuple[str, str]] = Counter()
-        single = {key[0]: seed for cands in self._index[lang].values() for key, seed in cands if len(key) == 1}
+        single = self._single[lang]
         for modifier, head in compound_parts:
             for part in (head, modifier):
                 if part in single:
@@ -279,19 +285,27 @@ class LeadMarketClassifier:
         return counts
 
     def _similarity(self, keys: Sequence[str | None], lang: str) -> list[tuple[float, tuple[str, ...]]]:
-        words = [k for k in keys if k and _content_key(k, lang)]
-        if not words:
+        """TF-IDF cosine with each market's profile, and the (up to) five words that contribute most to it.
+
+        The document vector is the fitted vectorizer's (sublinear tf x idf, l2-normalised), computed on the
+        document's own words only; sums run over its words in vocabulary order, as scikit-learn's sparse
+        product does, so the cosines are the same numbers. Ties between contributions go to the word first in
+        the vocabulary (alphabetical).
+        """
+        vocabulary = self._vocabulary[lang]
+        counts = Counter(vocabulary[k] for k in keys if k and k in vocabulary and _content_key(k, lang))
+        if not counts:
             return [(0.0, ())] * len(self.markets)
-        vectorizer = self._vectorizers[lang]
-        doc = vectorizer.transform([words])
-        profiles = self._profiles[lang]
-        cosines = (profiles @ doc.T).toarray().ravel()
-        features = vectorizer.get_feature_names_out()
-        doc_dense = doc.toarray().ravel()
+        columns = np.array(sorted(counts), dtype=np.intp)
+        weights = (np.log(np.array([counts[c] for c in columns], dtype=np.float64)) + 1.0) * self._idf[lang][columns]
+        weights /= math.sqrt(float(np.cumsum(weights * weights)[-1]))
+        contributions = self._profiles[lang][:, columns] * weights  # markets x the document's words
+        cosines = np.cumsum(contributions, axis=1)[:, -1]
+        features = self._features[lang]
         out = []
         for position in range(len(self.markets)):
-            contribution = profiles[position].toarray().ravel() * doc_dense
-            top = [features[j] for j in np.argsort(-contribution)[:5] if contribution[j] > 0]
+            row = contributions[position]
+            top = [features[columns[j]] for j in np.argsort(-row, kind="stable")[:5] if row[j] > 0]
             out.append((float(cosines[position]), tuple(top)))
         return out
 

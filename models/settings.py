@@ -27,7 +27,7 @@ class LanguageSettings:
     languages: tuple[str, ...] = SUPPORTED_LANGUAGES
     trained: Mapping[str, str] = field(default_factory=dict)
     batch_size: int = 200  # documents read, annotated and written per transaction
-    processes: int = 1  # worker processes annotating in parallel
+    processes: int = 0  # worker processes annotating in parallel; 0 = one per core (at most 4)
     max_chunk_chars: int = 100_000
     min_words: int = 3  # fewer words: skipped as "too short"
     detect_chars: int = 5_000  # characters sampled (start, middle, end) for language detection
@@ -40,8 +40,10 @@ class LanguageSettings:
             )
         object.__setattr__(self, "languages", tuple(self.languages))
         object.__setattr__(self, "trained", {str(k): str(v) for k, v in dict(self.trained).items() if v})
-        if self.batch_size < 1 or self.processes < 1:
-            raise ValueError("batch_size and processes must be at least 1")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if self.processes < 0:
+            raise ValueError("processes must be 0 (one per core) or a number of worker processes")
 
 
 class TopicError(Exception):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from models.annotate import Annotator, default_annotator
+from pipeline.config import load_config
+from pipeline.language_step import run_language_step
+from sources.document import Document
+from warehouse import Warehouse
+from warehouse.documents import upsert_documents
 
 LANGUAGE_FIXTURES = Path(__file__).parent / "fixtures" / "language"
 
@@ -36,3 +43,49 @@ SOLID_STATE_ABSTRACT = (
     "density and a longer cycle life than lithium-ion cells with liquid electrolyte."
 )
 DUISBURG = "Die Stadtwerke Duisburg bauen einen Elektrolyseur für grünen Wasserstoff."
+
+
+def annotation_sample() -> list[dict[str, Any]]:
+    """65 real texts with the terms and lead markets the step found before the speed work (see SOURCE.txt)."""
+    with gzip.open(LANGUAGE_FIXTURES / "annotation_sample.jsonl.gz", "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def sample_documents(rows: list[dict[str, Any]] | None = None) -> list[Document]:
+    """The sample texts as documents: patents and speeches, spread over 2023 (a few per week)."""
+    rows = rows if rows is not None else annotation_sample()
+    return [
+        Document(
+            row["doc_id"],
+            "patent" if row["doc_id"].startswith("uspto:") else "policy",
+            "sample",
+            title=row["title"],
+            text=row["text"],
+            published=date(2023, 1 + i % 12, 1 + (i * 5) % 28),
+        )
+        for i, row in enumerate(rows)
+    ]
+
+
+def load(db: Path, docs: list[Document]) -> None:
+    """Import documents into the warehouse file `db` (created and migrated if new)."""
+    with Warehouse.open_writer(db) as wh, wh.runs.start("import", source="test") as run:
+        upsert_documents(wh, docs, run.id)
+
+
+def step(db: Path, **options: Any) -> dict[str, int]:
+    """Run the language step over `db` with the configuration of $FORESIGHT_CONFIG (or the defaults)."""
+    with Warehouse.open_writer(db) as wh:
+        return run_language_step(wh, load_config(None), annotator=annotator(), **options)
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    """Rows of a query on the published state of `db`."""
+    with Warehouse.open_reader(db) as wh:
+        return wh.con.execute(sql).fetchall()
+
+
+def write_config(folder: Path, text: str) -> Path:
+    path = folder / "language.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

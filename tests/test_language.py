@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
+from importlib import resources
 
 import pytest
 
-from models.language import (
-    LanguageSettings,
-    blank_pipeline,
-    detect_language,
-    hanta_lexicon,
-    load_pipeline,
-    split_for_processing,
-)
-from tests.language_support import DUISBURG, real_texts
+from models.hanta import _upos, hanta_lexicon, steers_compound_guess
+from models.language import blank_pipeline, detect_language, load_pipeline, split_for_processing
+from models.settings import LanguageSettings
+from tests.language_support import DUISBURG, annotation_sample, real_texts
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +58,6 @@ def test_acronyms_and_hyphenated_words_stay_as_written(german, english) -> None:
 def test_fast_route_agrees_with_hanta_sentence_tagger(german) -> None:
     """The per-form cache (context-free) against HanTa's HMM over sentences on real Bundestag text."""
     tagger = german.get_pipe("hanta_tagger")
-    from models.language import _upos
-
     decisions = agreeing = 0
     for row in real_texts().values():
         if not row["doc_id"].startswith("bundestag:"):
@@ -76,6 +71,26 @@ def test_fast_route_agrees_with_hanta_sentence_tagger(german) -> None:
                     agreeing += token.pos_ == upos
     assert decisions > 150
     assert agreeing / decisions >= 0.93  # measured 0.96 here, 0.97 on 40 speeches of 2023
+
+
+def test_array_sentencizer_splits_like_spacys(german, english) -> None:
+    import spacy
+
+    texts = [row["text"] for row in real_texts().values()] + [row["text"] for row in annotation_sample()[::8]]
+    for lang, ours in (("de", german), ("en", english)):
+        reference = spacy.blank(lang)
+        reference.add_pipe("sentencizer")
+        for text in texts:
+            assert [s.text for s in ours(text).sents] == [s.text for s in reference(text).sents]
+
+
+def test_lexicon_extras_never_steer_the_compound_guess() -> None:
+    """Entries beyond the base only answer what HanTa would answer: none decides how a compound is guessed."""
+    for lang in ("de", "en"):
+        resource = resources.files("models.data").joinpath(f"hanta_lexicon_{lang}.tsv.gz")
+        with resource.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+            extras = [line.split("\t") for line in handle if line.rstrip("\n").endswith("\textra")]
+        assert not [e for e in extras if steers_compound_guess(lang, e[0], e[1] == "1", e[3])]
 
 
 def test_shipped_lexicon_is_a_memo_of_hanta(german) -> None:

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import Result
 
-from pipeline.config import load_config
-from pipeline.language_step import run_language_step
+from pipeline.language_work import WORKER_DIED
 from sources.document import Document
-from tests.language_support import DUISBURG, SOLID_STATE_ABSTRACT, annotator, real_texts, rub_news
-from warehouse import Warehouse
-from warehouse.documents import upsert_documents
+from tests.language_support import (
+    DUISBURG,
+    SOLID_STATE_ABSTRACT,
+    annotation_sample,
+    annotator,
+    load,
+    real_texts,
+    rows,
+    rub_news,
+    sample_documents,
+    step,
+    write_config,
+)
 
 
 def documents() -> list[Document]:
@@ -38,21 +52,6 @@ def documents() -> list[Document]:
         ),
         Document("t:french", "news", "test", title="Hydrogène", text="L'hydrogène vert est produit par électrolyse."),
     ]
-
-
-def load(db: Path, docs: list[Document]) -> None:
-    with Warehouse.open_writer(db) as wh, wh.runs.start("import", source="test") as run:
-        upsert_documents(wh, docs, run.id)
-
-
-def step(db: Path, **options: object) -> dict[str, int]:
-    with Warehouse.open_writer(db) as wh:
-        return run_language_step(wh, load_config(None), annotator=annotator(), **options)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with Warehouse.open_reader(db) as wh:
-        return wh.con.execute(sql).fetchall()
 
 
 def test_step_stores_every_table_and_skips_bad_input_with_reasons(db_path: Path) -> None:
@@ -108,7 +107,7 @@ def test_rerun_processes_nothing_twice_and_changed_documents_again(db_path: Path
 
 def test_limit_and_batches_leave_the_rest_pending(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load(db_path, documents())
-    monkeypatch.setenv("FORESIGHT_CONFIG", str(_config(db_path.parent, "[language]\nbatch_size = 2\n")))
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(write_config(db_path.parent, "[language]\nbatch_size = 2\n")))
     first = step(db_path, limit=3)
     assert first["pending"] == 3 and first["processed"] + first["skipped"] == 3
     rest = step(db_path)
@@ -123,7 +122,7 @@ def test_two_worker_processes_give_the_same_rows(
     load(serial_db, documents())
     step(serial_db)
     load(db_path, documents())
-    monkeypatch.setenv("FORESIGHT_CONFIG", str(_config(tmp_path, "[language]\nbatch_size = 3\nprocesses = 2\n")))
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(write_config(tmp_path, "[language]\nbatch_size = 3\nprocesses = 2\n")))
     counts = step(db_path)
     assert counts["processed"] == 6 and counts["skipped"] == 3
     query = "select doc_id, term, head, count, termhood, rank from doc_terms order by all"
@@ -167,12 +166,6 @@ def test_a_document_that_breaks_the_annotator_is_recorded_not_fatal(
     assert rows(db_path, "select status from runs where stage = 'language'") == [("partial",)]
 
 
-def _config(folder: Path, text: str) -> Path:
-    path = folder / "language.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_annotate_command_json_contract(cli: Callable[..., Result]) -> None:
     result = cli("annotate", "--format", "json", DUISBURG)
     assert result.exit_code == 0, result.stderr
@@ -212,3 +205,148 @@ def test_analyze_language_command(cli: Callable[..., Result], db_path: Path) -> 
     assert result.exit_code == 0, result.stderr
     assert "3 documents processed" in result.stdout
     assert "0 documents processed" in cli("analyze-language").stdout
+
+
+def test_the_fast_step_finds_what_the_step_found_before_the_speed_work(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """65 real patent abstracts and speeches through two worker processes: the terms and lead-market scores recorded
+    with the code before the speed work (array tagger, term collector, dense similarity, Arrow writes), and the
+    places and actors the annotator finds in this process."""
+    sample = annotation_sample()
+    load(db_path, sample_documents(sample))
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(write_config(tmp_path, "[language]\nbatch_size = 10\nprocesses = 2\n")))
+    counts = step(db_path)
+    assert counts["processes"] == 2 and counts["processed"] + counts["skipped"] == len(sample)
+    languages = {r[0]: r[1:] for r in rows(db_path, "select doc_id, language, status, n_words from doc_language")}
+    terms = rows(db_path, "select doc_id, term, head, count, termhood from doc_terms order by doc_id, rank")
+    markets = rows(
+        db_path,
+        "select doc_id, lead_market_id, score, seed_score, similarity, evidence from doc_lead_markets "
+        "order by doc_id, rank",
+    )
+    places = rows(db_path, "select doc_id, place_type, place, municipality, mention, mentions from doc_places")
+    actors = rows(db_path, "select doc_id, actor, mention, mentions from doc_actors")
+    for row in sample:
+        doc_id, expected = row["doc_id"], row["expected"]
+        assert languages[doc_id] == (expected["language"], expected["status"], expected["n_words"]), doc_id
+        assert [list(t[1:]) for t in terms if t[0] == doc_id] == expected["terms"], doc_id
+        found = [m for m in markets if m[0] == doc_id]
+        assert [list(m[1:5]) for m in found] == [m[:4] for m in expected["lead_markets"]], doc_id
+        for (*_, evidence), (*_, wanted) in zip(found, expected["lead_markets"], strict=True):
+            evidence = json.loads(evidence)
+            assert evidence["seed_terms"] == wanted["seed_terms"], doc_id
+            # the five words most similar to a market's description: the same, but ties were ordered arbitrarily
+            # (numpy's unstable sort) and are now alphabetical
+            assert sorted(evidence["similar_terms"]) == sorted(wanted["similar_terms"]), doc_id
+        here = annotator().annotate(row["text"], row["title"])
+        assert sorted(p[1:3] for p in places if p[0] == doc_id) == sorted({(p.place_type, p.name) for p in here.places})
+        assert sorted(a[1] for a in actors if a[0] == doc_id) == sorted(here.actor_names)
+    assert len(terms) > 1000 and len(markets) > 100  # the comparison above had something to compare
+
+
+def test_a_document_that_kills_its_worker_is_recorded_and_the_rest_are_processed(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial_db = tmp_path / "serial.duckdb"
+    load(serial_db, documents())
+    step(serial_db)
+    load(db_path, documents())
+    real = annotator().annotate
+
+    def deadly(text: str | None, title: str | None = None):
+        if title == "Solid-state battery" and multiprocessing.parent_process() is not None:
+            os._exit(9)  # as the kernel's out-of-memory killer would end the worker
+        return real(text, title)
+
+    monkeypatch.setattr(annotator(), "annotate", deadly)
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(write_config(tmp_path, "[language]\nbatch_size = 3\nprocesses = 2\n")))
+    counts = step(db_path)
+    assert (counts["processed"], counts["skipped"], counts["failed"]) == (5, 3, 1)
+    assert rows(db_path, "select status, reason from doc_language where doc_id = 't:patent'") == [
+        ("skipped", f"error: {WORKER_DIED}")
+    ]
+    assert rows(db_path, "select location from run_problems") == [("t:patent",)]
+    assert rows(db_path, "select status from runs where stage = 'language'") == [("partial",)]
+    query = "select doc_id, term, head, count, termhood, rank from doc_terms where doc_id <> 't:patent' order by all"
+    assert rows(db_path, query) == rows(serial_db, query)
+
+
+_STEP_IN_CHILD = """
+import sys
+from pathlib import Path
+from pipeline.config import load_config
+from pipeline.language_step import run_language_step
+from warehouse import Warehouse
+
+def progress(name, done, total=None):
+    print(f"{name} {done}/{total}", flush=True)
+
+with Warehouse.open_writer(Path(sys.argv[1])) as wh:
+    run_language_step(wh, load_config(Path(sys.argv[2])), progress=progress)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batches_done", [1, 4])
+def test_a_step_killed_with_its_workers_running_reruns_to_the_same_rows(
+    db_path: Path, tmp_path: Path, batches_done: int
+) -> None:
+    sample = annotation_sample()[::2]
+    serial_db = tmp_path / "serial.duckdb"
+    load(serial_db, sample_documents(sample))
+    step(serial_db)
+    load(db_path, sample_documents(sample))
+    config = write_config(tmp_path, "[language]\nbatch_size = 3\nprocesses = 2\n")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STEP_IN_CHILD, str(db_path), str(config)],
+        cwd=Path(__file__).parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith("language ") and int(line.split()[1].split("/")[0]) >= 3 * batches_done:
+            break
+    workers = _children(child.pid)
+    child.kill()  # SIGKILL: no clean-up of any kind, a transaction may be open
+    child.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)], "worker processes outlived the killed step"
+    step(db_path)
+    for query in (
+        "select doc_id, language, status, reason, n_words, published, kind from doc_language order by all",
+        "select doc_id, term, head, count, termhood, rank from doc_terms order by all",
+        "select doc_id, lead_market_id, score, rank, evidence::varchar from doc_lead_markets order by all",
+        "select doc_id, place_type, place, mentions from doc_places order by all",
+    ):
+        assert rows(db_path, query) == rows(serial_db, query), query
+    assert rows(db_path, _TERM_DAYS) == rows(db_path, _RECOUNT) == rows(serial_db, _TERM_DAYS)
+
+
+_TERM_DAYS = (
+    "select term, day, kind, sum(documents) from term_days group by all having sum(documents) <> 0 order by all"
+)
+_RECOUNT = (
+    "select t.term, l.published, l.kind, count(*) from doc_terms t join doc_language l using (doc_id) "
+    "where l.published is not null group by all order by all"
+)
+
+
+def _children(pid: int) -> list[int]:
+    """Worker processes of `pid` (Linux /proc); [] where the system does not list them."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\nState:\tZ" in status.read_text())  # a zombie has exited

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.terms import inflect_adjective, noun_gender, split_compound
+from models.german import inflect_adjective, noun_gender
+from models.vocabulary import split_compound
 from tests.language_support import DUISBURG, SOLID_STATE_ABSTRACT, annotator, real_texts
 
 
@@ -88,3 +89,18 @@ def test_real_bundestag_speech_terms() -> None:
     assert "Elektrolyseur" in terms or any(t.endswith("elektrolyseur") for t in terms)
     assert not {"Jahr", "Kollegin", "Präsidentin", "Dame", "Herr", "Straße", "Modernisierung"} & set(terms)
     assert {"LNG-Terminal", "Windenergieanlage", "menschengemachter Klimawandel"} <= set(terms)
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_word_lists_are_sets_without_repeats(lang: str) -> None:
+    import tomllib
+    from importlib import resources
+
+    data = tomllib.loads(resources.files("models.data").joinpath(f"terms_{lang}.toml").read_text(encoding="utf-8"))
+    lists = [v for v in data.values() if isinstance(v, list)]
+    lists += [v for table in data.values() if isinstance(table, dict) for v in table.values()]
+    assert lists and all(len(words) == len(set(words)) for words in lists)
+    if lang == "de":
+        genders = data["gender"]
+        heads = genders["masculine"] + genders["feminine"] + genders["neuter"]
+        assert len(heads) == len(set(heads)), "a head with two genders"

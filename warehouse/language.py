@@ -1,9 +1,10 @@
-"""Reads and writes for the language step's tables (migration 003): which documents wait, and their results.
+"""Reads and writes for the language step's tables (migrations 003, 009): which documents wait, and their results.
 
 The step streams: `pending_documents` returns one bounded batch of documents that have no `doc_language` row or
 whose content changed since; `write_language_batch` replaces every doc_* row of those documents in one go
-(delete + insert through Arrow), so a batch is all-or-nothing inside the caller's transaction and a re-run
-processes nothing twice. This module knows rows, not spaCy: the pipeline layer turns annotations into rows.
+(delete + insert through Arrow) and appends their changes to the term counts (`warehouse.term_counts`), so a
+batch is all-or-nothing inside the caller's transaction and a re-run processes nothing twice. This module knows
+rows, not spaCy: the pipeline layer turns annotations into rows.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from warehouse.db import Warehouse
+from warehouse.term_counts import add_batch_counts, subtract_old_counts
 
 DOC_TABLES = ("doc_terms", "doc_places", "doc_actors", "doc_lead_markets", "doc_language")
 
@@ -27,6 +30,10 @@ class PendingDocument:
     title: str | None
     text: str | None
     content_hash: str
+    kind: str
+    published: date | None
+    redo: bool = False  # it has results from an earlier content: they are replaced (and subtracted from the counts)
+    previous_published: date | None = None  # the date its earlier results were counted under
 
 
 @dataclass
@@ -34,7 +41,8 @@ class LanguageBatch:
     """Rows for one batch of documents, one list per table, in the column order of migration 003."""
 
     doc_ids: list[str] = field(default_factory=list)
-    # (doc_id, language, confidence, n_words, status, reason, pipeline, content_hash)
+    redo: bool = False  # some documents had results before
+    # (doc_id, language, confidence, n_words, status, reason, pipeline, content_hash, published, kind)
     languages: list[tuple[Any, ...]] = field(default_factory=list)
     # (doc_id, term, head, count, termhood, rank)
     terms: list[tuple[Any, ...]] = field(default_factory=list)
@@ -57,6 +65,8 @@ _SCHEMAS: dict[str, pa.Schema] = {
             ("reason", pa.string()),
             ("pipeline", pa.string()),
             ("content_hash", pa.string()),
+            ("published", pa.date32()),
+            ("kind", pa.string()),
         ]
     ),
     "doc_terms": pa.schema(
@@ -117,76 +127,96 @@ def count_pending(warehouse: Warehouse) -> int:
     return int(row[0]) if row else 0
 
 
-def pending_documents(warehouse: Warehouse, limit: int, exclude: Sequence[str] = ()) -> list[PendingDocument]:
+def pending_documents(warehouse: Warehouse, limit: int, after: str | None = None) -> list[PendingDocument]:
     """The next `limit` documents waiting for the language step, in doc_id order (texts of this batch only).
 
-    `exclude` lists doc_ids the caller already gave up on in this run, so they are not offered again.
+    `after` continues after that doc_id: the step asks for the next batch while the previous one is still being
+    annotated (its documents have no results yet, so they are still pending).
     """
     con = warehouse.con
     ids = con.execute(
         """
-        select d.doc_id
+        select d.doc_id, l.doc_id is not null, l.published
         from documents d left join doc_language l using (doc_id)
-        where (l.doc_id is null or l.content_hash <> d.content_hash)
-          and not list_contains(?::varchar[], d.doc_id)
+        where (l.doc_id is null or l.content_hash <> d.content_hash) and (?::varchar is null or d.doc_id > ?)
         order by d.doc_id
         limit ?
         """,
-        [list(exclude), limit],
-    ).fetchall()
+        [after, after, limit],
+    ).fetchmany(limit)  # DuckDB 2.0.1 drops the LIMIT when doc_language is empty and doc_id is filtered
     if not ids:
         return []
+    redo = {str(r[0]): r[2] for r in ids if r[1]}
     # Texts of this batch only: an IN list of constants is answered from the primary-key index, where a join would
     # read the text of every document (3.3 GB and seconds per batch in a warehouse of 1,000,000 documents).
     rows = con.execute(
-        f"select doc_id, title, text, content_hash from documents where doc_id in ({', '.join('?' * len(ids))}) "
-        "order by doc_id",
+        "select doc_id, title, text, content_hash, kind, published from documents "
+        f"where doc_id in ({', '.join('?' * len(ids))}) order by doc_id",
         [r[0] for r in ids],
     ).fetchall()
-    return [PendingDocument(str(r[0]), r[1], r[2], str(r[3])) for r in rows]
+    return [
+        PendingDocument(str(r[0]), r[1], r[2], str(r[3]), str(r[4]), r[5], str(r[0]) in redo, redo.get(str(r[0])))
+        for r in rows
+    ]
 
 
 def write_language_batch(warehouse: Warehouse, batch: LanguageBatch, run_id: int) -> None:
-    """Replace all language-step rows of the batch's documents; the caller owns the transaction."""
+    """Replace all language-step rows of the batch's documents and update the term counts; the caller owns the
+    transaction."""
     con = warehouse.con
     if not batch.doc_ids:
         return
     ids = pa.table({"doc_id": pa.array(batch.doc_ids, pa.string())})
     con.register("_language_batch_ids", ids)
     try:
+        if batch.redo:
+            subtract_old_counts(con, "_language_batch_ids")
         for table in DOC_TABLES:
             con.execute(f"delete from {table} where doc_id in (select doc_id from _language_batch_ids)").fetchall()
     finally:
         con.unregister("_language_batch_ids")
-    _insert(con, "doc_language", batch.languages, run_id, extra_columns="run_id, processed_at", extra_values="?, now()")
-    _insert(con, "doc_terms", batch.terms, run_id)
-    _insert(con, "doc_places", batch.places, run_id)
-    _insert(con, "doc_actors", batch.actors, run_id)
+    languages = _arrow("doc_language", batch.languages)
+    terms = _arrow("doc_terms", batch.terms)
+    _insert(con, "doc_language", languages, run_id, extra_columns="run_id, processed_at", extra_values="?, now()")
+    _insert(con, "doc_terms", terms, run_id)
+    _insert(con, "doc_places", _arrow("doc_places", batch.places), run_id)
+    _insert(con, "doc_actors", _arrow("doc_actors", batch.actors), run_id)
     rows = [(*row[:-1], json.dumps(row[-1], ensure_ascii=False)) for row in batch.lead_markets]
-    _insert(con, "doc_lead_markets", rows, run_id, casts={"evidence": "json"})
+    _insert(con, "doc_lead_markets", _arrow("doc_lead_markets", rows), run_id, casts={"evidence": "json"})
+    con.register("_batch_docs", languages)
+    con.register("_batch_terms", terms)
+    try:
+        add_batch_counts(con, "_batch_docs", "_batch_terms")
+    finally:
+        con.unregister("_batch_docs")
+        con.unregister("_batch_terms")
+
+
+def _arrow(table: str, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
+    """Rows (tuples in the column order of `table`) as an Arrow table: columns built once, no per-row objects."""
+    schema = _SCHEMAS[table]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema.names)
+    return pa.table([pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)], schema=schema)
 
 
 def _insert(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    rows: Iterable[tuple[Any, ...]],
+    arrow: pa.Table,
     run_id: int,
     *,
     extra_columns: str = "run_id",
     extra_values: str = "?",
     casts: dict[str, str] | None = None,
 ) -> None:
-    rows = list(rows)
-    if not rows:
+    if not arrow.num_rows:
         return
-    schema = _SCHEMAS[table]
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(schema.names)}
-    arrow = pa.table(columns, schema=schema)
-    selected = ", ".join(f"{name}::{casts[name]}" if casts and name in casts else name for name in schema.names)
+    names = arrow.schema.names
+    selected = ", ".join(f"{name}::{casts[name]}" if casts and name in casts else name for name in names)
     con.register("_language_rows", arrow)
     try:
         con.execute(
-            f"insert into {table} ({', '.join(schema.names)}, {extra_columns}) "
+            f"insert into {table} ({', '.join(names)}, {extra_columns}) "
             f"select {selected}, {extra_values} from _language_rows",
             [run_id],
         ).fetchall()
