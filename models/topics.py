@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.embeddings import centre_vectors, normalise_rows, stop_words
+from models.embeddings import centre_by_language, centre_vectors, normalise_rows, stop_words
 
 REDUCTIONS = ("umap", "pca", "none")
 CLUSTERINGS = ("hdbscan", "kmeans")
@@ -48,6 +48,7 @@ class TopicConfig:
     top_n_words: int = 10
     max_words: int = 50_000  # vocabulary of the c-TF-IDF step (most frequent words over the topics)
     centre: bool = True  # subtract the window mean before reduction (helps transformer embeddings)
+    centre_per_language: bool = False  # ... each language's mean instead, when the documents' languages are given
     outlier_min_similarity: float = 0.35  # outliers this close (cosine) to a topic centroid join it
     seed: int = 42
     # Seed words (the lead markets' seed terms): their c-TF-IDF weight is multiplied, so a topic about a lead-market
@@ -199,11 +200,13 @@ def fit_topics(
     documents: Sequence[str],
     embeddings: np.ndarray,
     config: TopicConfig | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> TopicFit:
     """Cluster one window of documents into topics.
 
     `documents` are what the word-count step reads for each document: a `terms_document` where the language
     step has terms for it, else its plain text. `embeddings` are the stored (raw, L2-normalised) vectors.
+    `languages` (one per document, None where unknown) are needed for `centre_per_language`.
     """
     config = config or TopicConfig()
     if len(doc_ids) != len(documents) or len(doc_ids) != len(embeddings):
@@ -217,7 +220,7 @@ def fit_topics(
     ids = [doc_ids[i] for i in order]
     texts = [documents[i] or "" for i in order]
     raw = normalise_rows(np.asarray(embeddings, dtype=np.float32)[order])
-    model_input = centre_vectors(raw) if config.centre else raw
+    model_input = _centred(raw, [languages[i] for i in order] if languages is not None else None, config)
 
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
@@ -248,6 +251,17 @@ def fit_topics(
         topic.members = np.flatnonzero(assignments == topic.fit_topic)
         topic.centroid = normalise_rows(raw[topic.members].mean(axis=0, keepdims=True))[0]
     return TopicFit(doc_ids=ids, assignments=assignments, probabilities=probabilities, topics=topics)
+
+
+def _centred(raw: np.ndarray, languages: Sequence[str | None] | None, config: TopicConfig) -> np.ndarray:
+    """What the reducer sees: the raw vectors, minus the window mean or minus each language's mean."""
+    if not config.centre:
+        return raw
+    if config.centre_per_language:
+        if languages is None or len(languages) != len(raw):
+            raise TopicError("centre_per_language needs one language per document")
+        return centre_by_language(raw, languages)
+    return centre_vectors(raw)
 
 
 def _describe_topics(

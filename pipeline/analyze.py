@@ -37,6 +37,7 @@ from pipeline.progress import Progress
 from warehouse import topics as store
 from warehouse.db import Warehouse
 from warehouse.runs import finish_run, start_run
+from warehouse.word_vectors import WordVectorTable
 
 log = logging.getLogger("foresight.analyze")
 
@@ -262,13 +263,14 @@ def _embed(
     counts.update({"space": space, "embedded": 0})
     if not missing:
         return counts
-    embedder = embedder or make_embedder(backend)
+    embedder = embedder or make_embedder(backend, word_cache=WordVectorTable(con))
     with progress.step("embeddings", total=len(missing)) as step:
         for start in range(0, len(missing), EMBED_BATCH):
             batch = store.document_texts(con, missing[start : start + EMBED_BATCH])
             vectors = embedder.embed([document_text(title, text) for _, title, text in batch])
             counts["embedded"] += store.write_embeddings(con, space, [doc_id for doc_id, _, _ in batch], vectors, run)
             step.advance(len(batch))
+    counts["words_encoded"] = getattr(embedder, "words_encoded", None)  # use-m3-words: words new to the cache
     return counts
 
 
@@ -324,7 +326,7 @@ def _topics(
     ]
     started = time.perf_counter()
     try:
-        fit = fit_topics(ids, texts, vectors, settings.topic)
+        fit = fit_topics(ids, texts, vectors, settings.topic, languages=[by_id[doc_id]["language"] for doc_id in ids])
     except TopicError as exc:
         raise AnalyzeError(f"topics as of {as_of}: {exc}") from None
     fit_seconds = time.perf_counter() - started

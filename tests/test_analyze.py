@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 from typer.testing import Result
 
+from models.embeddings import document_text
 from models.topics import TopicConfig
+from models.word_vectors import content_words
 from pipeline.analyze import (
     AnalyzeError,
     AnalyzeSettings,
@@ -208,6 +210,30 @@ def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path:
         db_path, "select relation, count(*) from topic_links where run_id = ? group by all", [later.fit_run_id]
     )
     assert links == [("continued", 3)]
+
+
+def test_static_word_vectors_embed_only_new_documents_and_encode_only_new_words(db_path: Path) -> None:
+    settings = replace(SETTINGS, backend="use-m3-words", topic=replace(SETTINGS.topic, centre_per_language=True))
+    build_warehouse(db_path)
+    with Warehouse.open_writer(db_path) as wh:
+        first = run_analyze(wh, load_config(None), granularity="quarter", as_of=AS_OF, settings=settings)
+        again = run_analyze(wh, load_config(None), granularity="quarter", as_of=AS_OF, settings=settings)
+    vocabulary = query(db_path, "select count(*) from word_vectors where model = 'use-m3'")[0][0]
+    assert first.embedded == 199 and first.topics == 3 and first.space == "use-m3-words"
+    words = {w for d in corpus() for w in content_words(document_text(d.title, d.text))}
+    assert vocabulary == len(words)  # each distinct word of the corpus encoded once
+    assert again.embedded == 0 and again.fit_reused
+    with Warehouse.open_writer(db_path) as wh:
+        run = start_run(wh.con, "import", source="test")
+        text = "Brennstoffzelle Wasserstoff Elektrolyseur Stahlwerk"
+        new = Document("test:hydrogen-new", "news", "test", "Wasserstoff", text, published=AS_OF, language="de")
+        upsert_documents(wh.con, [new], run)
+        finish_run(wh.con, run, "ok")
+        later = run_analyze(wh, load_config(None), granularity="quarter", as_of=AS_OF, settings=settings)
+    stage = query(db_path, "select counts from runs where parent_run_id = ? and stage = 'embeddings'", [later.run_id])
+    assert later.embedded == 1 and json.loads(stage[0][0])["words_encoded"] == 1  # only "brennstoffzelle" was new
+    assert query(db_path, "select count(*) from word_vectors")[0][0] == vocabulary + 1
+    assert later.continued_topics == 3 and later.new_topics == 0
 
 
 def test_too_few_documents_fail_with_advice(db_path: Path) -> None:

@@ -192,15 +192,20 @@ def document_ids(con: duckdb.DuckDBPyConnection, published_until: date) -> list[
 
 
 def window_documents(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[dict[str, Any]]:
-    """Documents published in ``[start, end]``: doc_id, kind, published, title, text; by doc_id."""
+    """Documents published in ``[start, end]``: doc_id, kind, published, title, text, language; by doc_id.
+
+    `language` is the one the source gave, else the language step's (None if neither is known)."""
     rows = con.execute(
         """
-        select doc_id, kind, published, title, text from documents
-        where published between ? and ? order by doc_id
+        select d.doc_id, d.kind, d.published, d.title, d.text, coalesce(d.language, l.language)
+        from documents d left join doc_language l using (doc_id)
+        where d.published between ? and ? order by d.doc_id
         """,
         [start, end],
     ).fetchall()
-    return [{"doc_id": r[0], "kind": r[1], "published": r[2], "title": r[3], "text": r[4]} for r in rows]
+    return [
+        {"doc_id": r[0], "kind": r[1], "published": r[2], "title": r[3], "text": r[4], "language": r[5]} for r in rows
+    ]
 
 
 def document_terms(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, int]]]:
