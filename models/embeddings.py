@@ -70,7 +70,7 @@ def centre_vectors(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.nd
     return normalise_rows(vectors - centre)
 
 
-LANGUAGE_MEAN_PRIOR = 30  # documents: how many a language needs before its own mean outweighs the window mean
+LANGUAGE_MEAN_PRIOR = 10  # documents (about two smallest topics) before a language's own mean outweighs the window's
 
 
 def centre_by_language(

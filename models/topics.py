@@ -246,7 +246,10 @@ def fit_topics(
     )
     assignments = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
     topics = _describe_topics(model, ids, raw, assignments, config)
-    assignments, probabilities = _assign_outliers(raw, assignments, topics, config.outlier_min_similarity)
+    # Outliers join topics by their raw vectors, except when centred per language: raw vectors carry the language
+    # direction that centring removed, so an outlier would join a topic of its own language rather than its subject's.
+    space = model_input if config.centre and config.centre_per_language else raw
+    assignments, probabilities = _assign_outliers(space, assignments, topics, config.outlier_min_similarity)
     for topic in topics:
         topic.members = np.flatnonzero(assignments == topic.fit_topic)
         topic.centroid = normalise_rows(raw[topic.members].mean(axis=0, keepdims=True))[0]
@@ -290,18 +293,19 @@ def _describe_topics(
 
 
 def _assign_outliers(
-    raw: np.ndarray, assignments: np.ndarray, topics: list[FitTopic], min_similarity: float
+    vectors: np.ndarray, assignments: np.ndarray, topics: list[FitTopic], min_similarity: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Give an outlier the topic whose centroid is nearest if the cosine reaches `min_similarity`."""
+    """Give an outlier the topic whose centroid (in `vectors`' space) is nearest if the cosine reaches
+    `min_similarity`; every document's probability is its cosine to its topic's centroid."""
     assignments = assignments.copy()
     probabilities = np.zeros(len(assignments), dtype=np.float64)
     if not topics:
         return assignments, probabilities
-    centroids = np.vstack([t.centroid for t in topics])
     numbers = np.array([t.fit_topic for t in topics])
-    similarity = raw @ centroids.T
+    centroids = normalise_rows(np.vstack([vectors[assignments == n].mean(axis=0) for n in numbers.tolist()]))
+    similarity = vectors @ centroids.T
     best = similarity.argmax(axis=1)
-    best_similarity = similarity[np.arange(len(raw)), best]
+    best_similarity = similarity[np.arange(len(vectors)), best]
     outliers = (assignments == -1) & (best_similarity >= min_similarity)
     assignments[outliers] = numbers[best[outliers]]
     index_of = {n: i for i, n in enumerate(numbers.tolist())}
