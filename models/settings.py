@@ -64,6 +64,7 @@ class TopicConfig:
     top_n_words: int = 10
     max_words: int = 50_000  # vocabulary of the c-TF-IDF step (most frequent words over the topics)
     centre: bool = True  # subtract the window mean before reduction (helps transformer embeddings)
+    centre_per_language: bool = False  # ... each language's mean instead (one topic across languages)
     outlier_min_similarity: float = 0.35  # outliers this close (cosine) to a topic centroid join it
     seed: int = 42
     # Seed words (the lead markets' seed terms): their c-TF-IDF weight is multiplied, so a topic about a lead-market

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from models.boilerplate import Boilerplate, generic_words, is_source_name, source_boilerplate, source_name_words
-from models.embeddings import centre_vectors, normalise_rows, stop_words
+from models.embeddings import centre_by_language, centre_vectors, normalise_rows, stop_words
 from models.settings import TopicConfig, TopicError
 from models.term_links import TERM_JOINER, canonical_tokens, term_token
 from models.topic_words import topic_words, vocabulary_matrix
@@ -182,12 +182,14 @@ def fit_topics(
     config: TopicConfig | None = None,
     *,
     sources: Sequence[str] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> TopicFit:
     """Cluster one window of documents into topics and describe each by its own documents' words.
 
     `documents` are what the word-count step reads for each document: a `terms_document` where the language
     step has terms for it, else its plain text. `embeddings` are the stored (raw, L2-normalised) vectors.
     `sources` (each document's source) let source boilerplate be learnt and left out of the words.
+    `languages` (one per document, None where unknown) are needed for `centre_per_language`.
     Order of the steps: BERTopic clusters (UMAP + HDBSCAN), outliers close to a topic join it, and only then are
     the topics' words counted (`models.topic_words`), so they describe the final members.
     """
@@ -205,7 +207,7 @@ def fit_topics(
     ids = [doc_ids[i] for i in order]
     texts = [documents[i] or "" for i in order]
     raw = normalise_rows(np.asarray(embeddings, dtype=np.float32)[order])
-    model_input = centre_vectors(raw) if config.centre else raw
+    model_input = _centred(raw, [languages[i] for i in order] if languages is not None else None, config)
 
     from bertopic import BERTopic
     from sklearn.feature_extraction.text import CountVectorizer
@@ -224,9 +226,12 @@ def fit_topics(
     )
     clusters = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
     numbers = sorted(set(clusters.tolist()) - {-1})
-    cluster_centroids = [normalise_rows(raw[clusters == n].mean(axis=0, keepdims=True))[0] for n in numbers]
+    # Outliers join topics by their raw vectors, except when centred per language: raw vectors carry the language
+    # direction that centring removed, so an outlier would join a topic of its own language rather than its subject's.
+    space = model_input if config.centre and config.centre_per_language else raw
+    cluster_centroids = [normalise_rows(space[clusters == n].mean(axis=0, keepdims=True))[0] for n in numbers]
     assignments, similarities = _assign_outliers(
-        raw, clusters, numbers, cluster_centroids, config.outlier_min_similarity
+        space, clusters, numbers, cluster_centroids, config.outlier_min_similarity
     )
     analyzer = TermAnalyzer()
     tokens = [analyzer(text) for text in texts]
@@ -275,24 +280,36 @@ def fit_topics(
     return TopicFit(ids, assignments, similarities, topics, boilerplate)
 
 
+def _centred(raw: np.ndarray, languages: Sequence[str | None] | None, config: TopicConfig) -> np.ndarray:
+    """What the reducer sees: the raw vectors, minus the window mean or minus each language's mean."""
+    if not config.centre:
+        return raw
+    if config.centre_per_language:
+        if languages is None or len(languages) != len(raw):
+            raise TopicError("centre_per_language needs one language per document")
+        return centre_by_language(raw, languages)
+    return centre_vectors(raw)
+
+
 def _assign_outliers(
-    raw: np.ndarray,
+    vectors: np.ndarray,
     assignments: np.ndarray,
     numbers: Sequence[int],
     centroids: Sequence[np.ndarray],
     min_similarity: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Give an outlier the topic whose centroid is nearest if the cosine reaches `min_similarity`; every document's
-    cosine to its (final) topic's centroid comes back too (0 for documents left outside)."""
+    """Give an outlier the topic whose centroid (in `vectors`' space) is nearest if the cosine reaches
+    `min_similarity`; every document's cosine to its (final) topic's centroid comes back too (0 for documents left
+    outside)."""
     assignments = assignments.copy()
     similarities = np.zeros(len(assignments), dtype=np.float64)
     if not numbers:
         return assignments, similarities
     matrix = np.vstack(centroids)
     labels = np.asarray(numbers)
-    similarity = raw @ matrix.T
+    similarity = vectors @ matrix.T
     best = similarity.argmax(axis=1)
-    best_similarity = similarity[np.arange(len(raw)), best]
+    best_similarity = similarity[np.arange(len(vectors)), best]
     outliers = (assignments == -1) & (best_similarity >= min_similarity)
     assignments[outliers] = labels[best[outliers]]
     index_of = {n: i for i, n in enumerate(labels.tolist())}

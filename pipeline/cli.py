@@ -17,6 +17,7 @@ import typer
 import pipeline
 from pipeline.app import app, console, err_console, fail, open_reader, open_writer, state
 from pipeline.output import FORMATS, render_rows
+from pipeline.runtime import configure_runtime
 from sources.document import KINDS
 from sources.files import ColumnMapping, FileImport, FileImportError
 from warehouse.db import QueryError, latest_version
@@ -160,6 +161,7 @@ _DISK_ERRORS = ("No space left", "File too large", "Disk quota", "Read-only file
 
 def main() -> None:
     """Console-script entry point; a full disk ends any command with one line, not a traceback."""
+    configure_runtime()
     register_commands()
     try:
         app()

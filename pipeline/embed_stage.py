@@ -24,6 +24,7 @@ from warehouse.topics import (
     save_embedding_model,
     write_embeddings,
 )
+from warehouse.word_vectors import WordVectorTable
 
 if TYPE_CHECKING:
     from pipeline.analyze import AnalyzeResult
@@ -62,7 +63,7 @@ def embed_documents(
     missing = documents_without_embedding(warehouse, space, published_until=as_of)
     counts.update({"space": space, "embedded": 0})
     if missing:
-        embedder = embedder or make_embedder(backend)
+        embedder = embedder or make_embedder(backend, word_cache=WordVectorTable(warehouse))
         with progress.step("embeddings", total=len(missing)) as step:
             for start in range(0, len(missing), EMBED_BATCH):
                 batch = document_texts(warehouse, missing[start : start + EMBED_BATCH])
@@ -71,5 +72,6 @@ def embed_documents(
                     warehouse, space, [doc_id for doc_id, _, _ in batch], vectors, run.id
                 )
                 step.advance(len(batch))
+        counts["words_encoded"] = getattr(embedder, "words_encoded", None)  # use-m3-words: words new to the cache
     result.embedded = int(counts["embedded"])
     return counts

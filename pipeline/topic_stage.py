@@ -102,7 +102,14 @@ def fit_window(warehouse: Warehouse, config: Config, window: Window, run: Run, r
     ]
     started = time.perf_counter()
     try:
-        fit = fit_topics(ids, texts, vectors, model, sources=[by_id[doc_id].source for doc_id in ids])
+        fit = fit_topics(
+            ids,
+            texts,
+            vectors,
+            model,
+            sources=[by_id[doc_id].source for doc_id in ids],
+            languages=[by_id[doc_id].language for doc_id in ids],
+        )
     except TopicError as exc:
         raise AnalyzeError(f"topics as of {window.as_of}: {exc}") from None
     fit_seconds = time.perf_counter() - started

@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 from typer.testing import Result
 
+from models.embeddings import document_text
 from models.periods import PeriodError, add_periods, period_start, periods_between
+from models.word_vectors import content_words
 from pipeline.analyze import AnalyzeError, run_analyze
 from pipeline.config import Config, load_config
 from sources.document import Document
@@ -221,6 +223,34 @@ def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path:
     assert links == [("continued", 3)]
 
 
+def test_static_word_vectors_embed_only_new_documents_and_encode_only_new_words(db_path: Path) -> None:
+    path = db_path.parent / "words.toml"
+    path.write_text(
+        CONFIG_TOML.replace("[topics]\n", '[topics]\nbackend = "use-m3-words"\ncentre_per_language = true\n'),
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    build_warehouse(db_path)
+    with Warehouse.open_writer(db_path) as wh:
+        first = run_analyze(wh, config, granularity="quarter", as_of=AS_OF)
+        again = run_analyze(wh, config, granularity="quarter", as_of=AS_OF)
+    vocabulary = query(db_path, "select count(*) from word_vectors where model = 'use-m3'")[0][0]
+    assert first.embedded == 199 and first.topics == 3 and first.space == "use-m3-words"
+    words = {w for d in corpus() for w in content_words(document_text(d.title, d.text))}
+    assert vocabulary == len(words)  # each distinct word of the corpus encoded once
+    assert again.embedded == 0 and again.fit_reused
+    with Warehouse.open_writer(db_path) as wh:
+        with wh.runs.start("import", source="test") as run:
+            text = "Brennstoffzelle Wasserstoff Elektrolyseur Stahlwerk"
+            new = Document("test:hydrogen-new", "news", "test", "Wasserstoff", text, published=AS_OF, language="de")
+            upsert_documents(wh, [new], run.id)
+        later = run_analyze(wh, config, granularity="quarter", as_of=AS_OF)
+    stage = query(db_path, "select counts from runs where parent_run_id = ? and stage = 'embeddings'", [later.run_id])
+    assert later.embedded == 1 and json.loads(stage[0][0])["words_encoded"] == 1  # only "brennstoffzelle" was new
+    assert query(db_path, "select count(*) from word_vectors")[0][0] == vocabulary + 1
+    assert later.continued_topics == 3 and later.new_topics == 0
+
+
 def test_too_few_documents_fail_with_advice(db_path: Path) -> None:
     build_warehouse(db_path, corpus()[:10])
     with pytest.raises(AnalyzeError, match="too few to find topics"):
@@ -249,8 +279,20 @@ def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[...
     result = analysed("emerging", "--format", "json")
     rows = json.loads(result.stdout)
     assert [set(r) for r in rows[:1]] == [
-        {"id", "label", "top_terms", "rising_terms", "score", "technology", "signal_class", "trend", "first_seen",
-         "new", "lead_markets", "recent_series"}
+        {
+            "id",
+            "label",
+            "top_terms",
+            "rising_terms",
+            "score",
+            "technology",
+            "signal_class",
+            "trend",
+            "first_seen",
+            "new",
+            "lead_markets",
+            "recent_series",
+        }
     ]
     assert rows[0]["lead_markets"] == ["Ressourceneffizienz"]
     assert rows[0]["first_seen"] == "2021-Q2"  # its first period with a minimal presence (3 documents), not 2021-Q1 (2)

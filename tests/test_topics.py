@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,39 @@ def test_fit_is_reproducible_and_independent_of_input_order() -> None:
     assert first.doc_ids == second.doc_ids
     assert np.array_equal(first.assignments, second.assignments)
     assert [t.top_terms for t in first.topics] == [t.top_terms for t in second.topics]
+
+
+def test_centring_per_language_gives_topics_by_subject_not_by_language() -> None:
+    """Vectors as a multilingual encoder gives them: the subject plus a strong direction per language."""
+    ids, texts, groups = synthetic_corpus(per_topic=100)
+    rng = np.random.default_rng(4)
+    subject = {g: rng.standard_normal(24) for g in VOCABULARY}
+    accent = {"de": 2.5 * rng.standard_normal(24), "en": 2.5 * rng.standard_normal(24)}
+    languages = ["de" if i % 2 else "en" for i in range(len(ids))]
+    vectors = np.array(
+        [subject[g] + accent[lang] + 0.8 * rng.standard_normal(24) for g, lang in zip(groups, languages, strict=True)]
+    )
+    language_of = dict(zip(ids, languages, strict=True))
+
+    def languages_per_topic(fit: object) -> list[int]:
+        return [len({language_of[fit.doc_ids[i]] for i in t.members}) for t in fit.topics]  # type: ignore[attr-defined]
+
+    window = fit_topics(ids, texts, vectors, FAST)
+    assert languages_per_topic(window) == [1] * 6  # each subject split in two by the language direction
+    per_language = fit_topics(ids, texts, vectors, replace(FAST, centre_per_language=True), languages=languages)
+    assert languages_per_topic(per_language) == [2, 2, 2]
+    group_of = dict(zip(ids, groups, strict=True))
+    majority = [
+        max(set(members), key=members.count)
+        for members in ([group_of[per_language.doc_ids[i]] for i in t.members] for t in per_language.topics)
+    ]
+    assert sorted(majority) == sorted(VOCABULARY)
+    topic_subject = dict(zip([t.fit_topic for t in per_language.topics], majority, strict=True))
+    pairs = zip(per_language.doc_ids, per_language.assignments.tolist(), strict=True)
+    right = [topic_subject.get(topic) == group_of[doc_id] for doc_id, topic in pairs]
+    assert np.mean(right) > 0.95  # outliers joined by subject too, not by language
+    with pytest.raises(TopicError, match="needs one language per document"):
+        fit_topics(ids, texts, vectors, replace(FAST, centre_per_language=True))
 
 
 def test_too_few_documents_and_bad_settings_raise_clear_errors() -> None:

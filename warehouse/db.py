@@ -309,13 +309,14 @@ class Warehouse:
     # -- schema -------------------------------------------------------------------------------
 
     def schema_version(self) -> int:
+        # fetchall, not fetchone: a result left unfinished makes the connection refuse the next `con.sql` call
         exists = self.con.execute(
             "select count(*) from information_schema.tables where table_name = 'schema_version'"
-        ).fetchone()
-        if not exists or exists[0] == 0:
+        ).fetchall()
+        if not exists or exists[0][0] == 0:
             return 0
-        row = self.con.execute("select coalesce(max(version), 0) from schema_version").fetchone()
-        return int(row[0]) if row else 0
+        rows = self.con.execute("select coalesce(max(version), 0) from schema_version").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def migrate(self) -> list[Migration]:
         """Apply every migration the file has not had yet, in order, each in its own transaction.
