@@ -174,14 +174,24 @@ _WEB_PARTS = frozenset({"www", "de", "com", "org", "net", "eu", "info", "feed", 
 
 
 def source_name_words(sources: Sequence[str]) -> frozenset[str]:
-    """The name parts of the sources ("heise.de" -> "heise", "feed:news.rub.de/newsfeed" -> "rub", "newsfeed")."""
+    """The name parts of the sources ("heise.de" -> "heise"; "n-tv.de" -> "n-tv", "n-tv.de";
+    "feed:news.rub.de/newsfeed" -> "news", "rub", "newsfeed").
+
+    A host's labels are kept whole with their hyphens ("t-online", not "online": a name, not a general word), and a
+    dotted host is a name as a whole too, because headlines end in " - n-tv.de" and the tokeniser keeps it whole.
+    """
     import re
 
     parts = set()
     for source in set(sources):
-        for part in re.split(r"[^0-9a-zäöüß]+", source.lower()):
+        lowered = source.lower()
+        for part in re.split(r"[^0-9a-zäöüß-]+", lowered):
+            part = part.strip("-")
             if len(part) >= 3 and part not in _WEB_PARTS:
                 parts.add(part)
+        host = lowered.split(":")[-1].split("/")[0]
+        if "." in host:
+            parts.add(host.removeprefix("www."))
     return frozenset(parts)
 
 

@@ -29,6 +29,7 @@ from pipeline.backtest_judge import (
     ListedTopic,
     Sighting,
     judge_checkpoint,
+    label_honesty,
     matching_documents,
     onset_period,
     outcomes,
@@ -45,7 +46,7 @@ from pipeline.importing import import_file
 from sources.document import Document
 from sources.files import FileImport, FileImportError, Problem
 from warehouse import Warehouse
-from warehouse.backtest import source_documents
+from warehouse.backtest import fit_descriptions, source_documents, source_names
 from warehouse.signals import emerging_terms, emerging_topics, latest_scores
 from warehouse.topics import fit_assignments
 
@@ -217,6 +218,13 @@ def run_backtest(
             checks = judge_checkpoint(spec, checkpoint, sightings, history)
             history.record(as_of, sightings, spec.top)
             precision = technology_precision(spec, ranking)
+            labels = (
+                label_honesty(
+                    fit_descriptions(wh, result.fit_run_id), source_names(wh), run_config.topics.model.label_min_share
+                )
+                if result.fit_run_id is not None
+                else None
+            )
             seconds["ranking"] = time.perf_counter() - clock
             checkpoints.append(
                 {
@@ -237,6 +245,7 @@ def run_backtest(
                     **outcomes(checks),
                     "checks": checks,
                     "precision": precision,
+                    "labels": labels,
                     "seconds": {k: round(v, 2) for k, v in seconds.items()},
                 }
             )

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from models.boilerplate import is_source_name, source_name_words
 from models.periods import add_periods, period_start
 from pipeline.backtest_spec import Checkpoint, DocumentMatcher, Precision, Spec, Technology
 from sources.document import Document
+from warehouse.backtest import FitDescription
 
 STAGES = ("import", "language", "embeddings", "topics", "emergence", "ranking")
 
@@ -349,6 +351,53 @@ def technology_precision(spec: Spec, ranking: Sequence[ListedTopic]) -> dict[str
     return result
 
 
+def label_honesty(
+    descriptions: Sequence[FitDescription], sources: Sequence[str], min_share: float
+) -> dict[str, Any] | None:
+    """Are the fit's labels honest? Every label word of every topic in at least `min_share` of the topic's documents
+    (the share the fit recorded for that word among its top terms), and no source's name among any topic's words.
+
+    Why over every fit and not only the top 10: an analyst opens any topic (`foresight topic ID`), and a fit whose
+    lower topics carry lying labels would carry them into the top 10 when they grow. Returns None for no fit.
+    """
+    if not descriptions:
+        return None
+    names = source_name_words(sources)
+    shares: list[float] = []
+    below: list[dict[str, Any]] = []
+    unknown = 0
+    named: list[dict[str, Any]] = []
+    for topic in descriptions:
+        share_of = dict(zip(topic.top_terms, topic.term_shares, strict=False))
+        for word in (w for w in topic.label.split(" / ") if w and topic.label != "(no terms)"):
+            share = share_of.get(word)
+            if share is None:
+                unknown += 1
+                continue
+            shares.append(share)
+            if share < min_share:
+                below.append({"topic_id": topic.topic_id, "word": word, "share": round(share, 3)})
+        named += [{"topic_id": topic.topic_id, "word": w} for w in topic.top_terms if is_source_name(w, names)]
+    ordered = sorted(shares)
+
+    def quantile(q: float) -> float | None:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3) if ordered else None
+
+    return {
+        "topics": len(descriptions),
+        "label_words": len(shares) + unknown,
+        "min_share": min_share,
+        "share_min": quantile(0.0),
+        "share_p10": quantile(0.1),
+        "share_median": quantile(0.5),
+        "below_min": below[:20],
+        "below_min_count": len(below),
+        "not_among_top_terms": unknown,
+        "source_name_words": named[:20],
+        "holds": not below and not named and not unknown,
+    }
+
+
 def outcomes(checks: Sequence[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The checks of one checkpoint as an analyst asks for them: hits, misses (with the best rank), false alarms."""
     hits, misses, false_alarms = [], [], []
@@ -378,7 +427,12 @@ def summarise(
     expected = [c for c in checks if c["check"] in ("expect", "expect_by")]
     early = [c for c in checks if c["check"] == "early"]
     precision = [cp["precision"] for cp in checkpoints if cp["precision"] and "holds" in cp["precision"]]
-    failed = [c for c in checks if not c["holds"]] + [p for p in precision if not p["holds"]]
+    labels = [cp["labels"] for cp in checkpoints if cp.get("labels")]
+    failed = (
+        [c for c in checks if not c["holds"]]
+        + [p for p in precision if not p["holds"]]
+        + [label for label in labels if not label["holds"]]
+    )
     stage_seconds = {stage: round(sum(cp["seconds"].get(stage, 0.0) for cp in checkpoints), 1) for stage in STAGES}
     return {
         "expected": len(expected),
@@ -387,7 +441,11 @@ def summarise(
         "false_alarms": sum(len(c.get("false_alarms", [])) for c in checks if c["check"] == "forbid"),
         "early": len(early),
         "early_flagged": sum(1 for c in early if c["holds"]),
-        "checks": len(checks) + len(precision),
+        "checks": len(checks) + len(precision) + len(labels),
+        "labels_honest": sum(1 for label in labels if label["holds"]),
+        "label_share_min": min(
+            (label["share_min"] for label in labels if label["share_min"] is not None), default=None
+        ),
         "failed": len(failed),
         "passed": not failed,
         "seconds": round(seconds, 1),

@@ -142,6 +142,13 @@ def print_result(result: dict[str, Any]) -> None:
                          f"{precision['not_technology']} not, {precision['unjudged']} unjudged",
                          "" if "holds" not in precision else "holds" if precision["holds"] else "FAILS",
                          None, "", ""])  # fmt: skip
+        labels = checkpoint.get("labels")
+        if labels:
+            rows.append([checkpoint["as_of"], "labels", f"{labels['topics']} topics, {labels['label_words']} label "
+                         f"words, share min {labels['share_min']}, median {labels['share_median']}; "
+                         f"{labels['below_min_count']} below {labels['min_share']:.0%}, "
+                         f"{len(labels['source_name_words'])} source names",
+                         "holds" if labels["holds"] else "FAILS", None, "", ""])  # fmt: skip
     render_rows(["as of", "check", "technology", "result", "rank", "topic", "terms"], rows, "table",
                 title="Checks", console=console)  # fmt: skip
     render_rows(

@@ -25,6 +25,7 @@ from pipeline.backtest_judge import (
     document_matches,
     judge_checkpoint,
     judge_technology,
+    label_honesty,
     onset_period,
     periods_apart,
     presence,
@@ -36,6 +37,7 @@ from pipeline.backtest_spec import Spec, SpecError, load_spec
 from pipeline.config import load_config
 from pipeline.demo import demo_data_path
 from sources.document import Document
+from warehouse.backtest import FitDescription
 
 SAMPLE = demo_data_path("bundestag_sample.csv.gz")
 # Small and quick: a fixed sample, PCA + k-means instead of UMAP + HDBSCAN, no language step.
@@ -390,8 +392,12 @@ expect = ["pandemie", "xylophon"]
     assert [(m["technology"], m["best_rank"]) for m in second["misses"]] == [("xylophon", None)]
     assert second["false_alarms"] == [] and first["hits"] == first["misses"] == []
     assert first["checks"] == [{**first["checks"][0], "check": "forbid", "holds": True, "false_alarms": []}]
+    for checkpoint in report["checkpoints"]:  # every fit's labels: each word in >= 10 % of its topic's documents
+        labels = checkpoint["labels"]
+        assert labels["holds"] and labels["topics"] >= checkpoint["topics"] and labels["share_min"] >= 0.1
     summary = report["summary"]
     assert (summary["expected"], summary["hits"], summary["false_alarms"], summary["failed"]) == (2, 1, 0, 1)
+    assert summary["labels_honest"] == 2 and "labels" in result.stdout
     pandemic_lead = next(r for r in report["lead_times"] if r["technology"] == "pandemie")
     assert pandemic_lead["first_flagged_period"] in ("2019", "2021")
     with duckdb.connect(str(work / "backtest.duckdb"), read_only=True) as con:
@@ -466,3 +472,18 @@ def test_the_documented_example_spec_is_valid(tmp_path: Path) -> None:
     assert [c.as_of for c in spec.checkpoints] == [date(2019, 12, 31), date(2023, 12, 31)]
     assert spec.checkpoints[1].checks["forbid"] == ("long_standing_graphics",)  # the top-level forbid joins in
     assert spec.precision is not None and spec.precision.min_share == 0.8
+
+
+def test_label_honesty_flags_rare_label_words_and_source_names() -> None:
+    honest = FitDescription(
+        1, "wasserstoff / elektrolyseur", ("wasserstoff", "elektrolyseur", "stahl"), (0.8, 0.3, 0.05), 20
+    )
+    rare = FitDescription(2, "pandemie / weeknd", ("pandemie", "weeknd"), (0.6, 0.05), 20)
+    named = FitDescription(3, "ki / chatgpt", ("ki", "chatgpt", "n-tv.de"), (0.5, 0.4, 0.3), 10)
+    verdict = label_honesty([honest], ["n-tv.de"], 0.1)
+    assert verdict is not None and verdict["holds"] and verdict["share_min"] == 0.3 and verdict["label_words"] == 2
+    verdict = label_honesty([honest, rare, named], ["n-tv.de", "tagesspiegel"], 0.1)
+    assert verdict is not None and not verdict["holds"]
+    assert verdict["below_min"] == [{"topic_id": 2, "word": "weeknd", "share": 0.05}]
+    assert verdict["source_name_words"] == [{"topic_id": 3, "word": "n-tv.de"}]
+    assert label_honesty([], ["x"], 0.1) is None

@@ -7,6 +7,7 @@ as the same `Document` records an import writes, so the replay imports them exac
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sources.document import Document
 from warehouse.db import Warehouse
@@ -31,3 +32,33 @@ def source_documents(warehouse: Warehouse, source: str | None, kind: str | None)
         )
         for r in rows
     ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FitDescription:
+    """How one fit described one topic (`topic_versions`): label, top terms, and each top term's document share."""
+
+    topic_id: int
+    label: str
+    top_terms: tuple[str, ...]
+    term_shares: tuple[float, ...]
+    size: int
+
+
+def fit_descriptions(warehouse: Warehouse, fit_run_id: int) -> list[FitDescription]:
+    """Every topic of one fit as that fit described it, by topic id."""
+    rows = warehouse.con.execute(
+        """
+        select topic_id, label, top_terms, coalesce(term_shares, []), size from topic_versions
+        where fit_run_id = ? order by topic_id
+        """,
+        [fit_run_id],
+    ).fetchall()
+    return [
+        FitDescription(int(r[0]), str(r[1]), tuple(r[2] or ()), tuple(float(x) for x in r[3]), int(r[4])) for r in rows
+    ]
+
+
+def source_names(warehouse: Warehouse) -> list[str]:
+    """The distinct sources of the warehouse's documents."""
+    return [str(r[0]) for r in warehouse.con.execute("select distinct source from documents order by 1").fetchall()]
