@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +17,14 @@ from pipeline.cli import app, register_commands
 from tests.sources_replay import local_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The `foresight` processes the tests start keep numba's compiled UMAP code where the command keeps it for users
+# (`pipeline.runtime`), but in a folder of this test session, not in the user's cache: the first process compiles,
+# the later ones load, as on a user's machine from the second run on. Set before anything imports numba.
+if "NUMBA_CACHE_DIR" not in os.environ:
+    _numba_cache = tempfile.mkdtemp(prefix="foresight-tests-numba-")
+    os.environ["NUMBA_CACHE_DIR"] = _numba_cache
+    atexit.register(shutil.rmtree, _numba_cache, True)
 
 
 @pytest.fixture

@@ -223,6 +223,8 @@ SCAN_SCRIPT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
+    from pipeline.runtime import configure_runtime
+    configure_runtime()  # as `foresight scan` does first (pipeline.cli.main)
     from pipeline.demo import DEMO_AS_OF, demo_config
     from pipeline.progress import LogProgress
     from pipeline.scan import run_scan
