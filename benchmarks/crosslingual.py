@@ -132,7 +132,7 @@ class Product:
 
     def vectors(self, space: str, doc_ids: list[str]) -> tuple[list[str], np.ndarray]:
         """The stored vectors of `doc_ids` in embedding space `space`, by doc_id."""
-        rows = self.sql(f"select doc_id, vector from embeddings where backend = '{space}' order by doc_id")
+        rows = self.sql(f"select doc_id, vector from embeddings where space = '{space}' order by doc_id")
         wanted = set(doc_ids)
         rows = [r for r in rows if _own_id(r["doc_id"]) in wanted]
         return [_own_id(r["doc_id"]) for r in rows], np.array([r["vector"] for r in rows], dtype=np.float32)
