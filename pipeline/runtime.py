@@ -23,6 +23,7 @@ import importlib.machinery
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -52,6 +53,9 @@ def configure_runtime(packages: Sequence[str] = CACHED_PACKAGES) -> Path | None:
     if not os.access(folder, os.W_OK):
         return None
     os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
+    # A few pynndescent functions use dynamic globals and cannot be cached; numba says so once per function on
+    # every run. They are compiled as before, so the warning tells a user nothing they could act on.
+    warnings.filterwarnings("ignore", message=r"Cannot cache compiled function")
     if not any(isinstance(finder, _CachingFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, _CachingFinder(packages))
     for name in [m for m in sys.modules if m.partition(".")[0] in packages]:  # imported before the hook
