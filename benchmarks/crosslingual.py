@@ -132,7 +132,12 @@ class Product:
 
     def vectors(self, space: str, doc_ids: list[str]) -> tuple[list[str], np.ndarray]:
         """The stored vectors of `doc_ids` in embedding space `space`, by doc_id."""
-        rows = self.sql(f"select doc_id, vector from embeddings where space = '{space}' order by doc_id")
+        # The published snapshot that `foresight sql` reads has no vectors (warehouse/db.py): read the writer's file.
+        import duckdb
+
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            found = con.execute("select doc_id, vector from embeddings where space = ? order by doc_id", [space])
+            rows = [{"doc_id": doc_id, "vector": vector} for doc_id, vector in found.fetchall()]
         wanted = set(doc_ids)
         rows = [r for r in rows if _own_id(r["doc_id"]) in wanted]
         return [_own_id(r["doc_id"]) for r in rows], np.array([r["vector"] for r in rows], dtype=np.float32)
