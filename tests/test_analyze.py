@@ -24,6 +24,7 @@ from pipeline.config import Config, load_config
 from sources.document import Document
 from warehouse.db import Warehouse
 from warehouse.documents import upsert_documents
+from warehouse.term_counts import recount
 
 pytestmark = pytest.mark.usefixtures("topic_model_ready")
 
@@ -105,6 +106,14 @@ def write_language_fixture(wh: Warehouse) -> None:
     con.executemany("insert into doc_terms (doc_id, term, head, count, termhood) values (?, ?, ?, ?, ?)", terms)
     con.execute("insert into doc_actors (doc_id, actor) select doc_id, 'thyssenkrupp Steel' from doc_places "
                 "where municipality = 'Duisburg'")  # fmt: skip
+    con.execute(
+        """
+        insert into doc_language
+            (doc_id, language, n_words, status, content_hash, run_id, processed_at, published, kind)
+        select doc_id, 'de', 11, 'processed', content_hash, 0, now(), published, kind from documents
+        """
+    )
+    recount(wh)  # the term counts the language step keeps as it writes (term emergence reads them)
 
 
 def build_warehouse(path: Path, documents: list[Document] | None = None) -> None:

@@ -65,7 +65,14 @@ def term_period_counts(
     min_documents: int = 3,
     research_kinds: tuple[str, ...] = ("patent", "publication"),
 ) -> TermCounts:
-    """Every term with at least `min_documents` documents in one period of ``[start, end]``, counted per period."""
+    """Every term with at least `min_documents` documents in one period of ``[start, end]``, counted per period.
+
+    The counts per period and kind come from `term_days`, which the language step keeps up to date as it writes
+    (`warehouse.term_counts`), so a run reads a few rows per term and day instead of recounting `doc_terms`. Two
+    things are counted per document, because a sum of daily counts cannot give them: a technology whose names a
+    link joins (a document naming "KI" and "künstliche Intelligenz" counts once), and the documents with technology
+    evidence. Days are the publication days the language step recorded (`doc_language.published`).
+    """
     _check(granularity)
     con = warehouse.con
     _register_mapping(warehouse, mapping or {"": ""})
@@ -73,24 +80,46 @@ def term_period_counts(
     try:
         rows = con.execute(
             f"""
-            with docs as (
-                select distinct coalesce(m.concept, {_TOKEN}) as term, d.doc_id, d.kind,
-                       date_trunc('{granularity}', d.published)::date as period
-                from doc_terms t join documents d using (doc_id)
-                left join _term_links m on m.token = {_TOKEN}
-                where d.published between ? and ?
+            with raw_terms as (select distinct term from term_days t where t.day between ? and ?),
+            linked as (
+                select t.term as raw, m.concept from raw_terms t join _term_links m on m.token = {_TOKEN}
             ),
+            days as (
+                -- a term no link joins to another: its rows in term_days, summed per period and kind
+                select {_TOKEN} as term, date_trunc('{granularity}', t.day)::date as period, t.kind, t.documents
+                from term_days t anti join linked l on l.raw = t.term
+                where t.day between ? and ?
+                union all
+                -- a linked technology: its documents counted once, however many of its names one document uses
+                select l.concept, date_trunc('{granularity}', d.published)::date, d.kind, count(distinct t.doc_id)
+                from doc_terms t join linked l on l.raw = t.term join doc_language d using (doc_id)
+                where d.published between ? and ?
+                group by all
+            ),
+            per_kind as (
+                select term, period, kind, sum(documents)::bigint as n from days group by all having sum(documents) > 0
+            ),
+            per_period as (select term, period, sum(n)::bigint as n from per_kind group by all),
+            wanted as (select term from per_period group by term having max(n) >= ?),
             markets as ({TECHNOLOGY_EVIDENCE_SQL}),
-            per_period as (select term, period, count(*) as n from docs group by term, period),
-            wanted as (select term from per_period group by term having max(n) >= ?)
-            select d.term, list(distinct d.kind order by d.kind), count(distinct d.doc_id),
-                   count(distinct d.doc_id) filter (where m.doc_id is not null),
-                   count(distinct d.doc_id) filter (where d.kind in (select unnest(?::varchar[]))),
-                   (select list(struct_pack(p := pp.period, n := pp.n)) from per_period pp where pp.term = d.term)
-            from docs d join wanted w using (term) left join markets m using (doc_id)
-            group by d.term order by d.term
+            evidence as (
+                select coalesce(m.concept, {_TOKEN}) as term, count(distinct t.doc_id) as n
+                from doc_terms t join doc_language l using (doc_id) semi join markets using (doc_id)
+                left join _term_links m on m.token = {_TOKEN}
+                where l.published between ? and ?
+                group by 1
+            ),
+            kinds as (
+                select term, list(distinct kind order by kind) as kinds, sum(n) as documents,
+                       coalesce(sum(n) filter (where kind in (select unnest(?::varchar[]))), 0) as research
+                from per_kind semi join wanted using (term) group by term
+            )
+            select k.term, k.kinds, k.documents, coalesce(e.n, 0), k.research,
+                   (select list(struct_pack(p := pp.period, n := pp.n)) from per_period pp where pp.term = k.term)
+            from kinds k left join evidence e using (term)
+            order by k.term
             """,
-            [start, end, min_documents, list(research_kinds)],
+            [start, end, start, end, start, end, min_documents, start, end, list(research_kinds)],
         ).fetchall()
     finally:
         con.unregister("_term_links")
