@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner, Result
 
 from pipeline.cli import app, register_commands
+from pipeline.runtime import configure_runtime
 from tests.sources_replay import local_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,6 +26,7 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     _numba_cache = tempfile.mkdtemp(prefix="foresight-tests-numba-")
     os.environ["NUMBA_CACHE_DIR"] = _numba_cache
     atexit.register(shutil.rmtree, _numba_cache, True)
+configure_runtime()  # this process too: what it compiles first (UMAP, in `topic_model_ready`) the later ones load
 
 
 @pytest.fixture
