@@ -37,7 +37,7 @@ from pipeline.topic_stage import technology_seed_terms, technology_vocabulary
 from sources.document import KINDS
 from warehouse.db import Warehouse
 from warehouse.runs import Run
-from warehouse.terms import term_period_counts, topic_term_counts, write_term_signals
+from warehouse.terms import term_emergence_counts, topic_term_counts, write_term_signals
 from warehouse.topics import (
     document_lead_markets,
     fit_assignments,
@@ -215,7 +215,7 @@ def score_terms(
     cfg: EmergenceConfig,
 ) -> list[dict[str, Any]]:
     """Term emergence: every term with a minimal presence in some period, scored like a topic; rows for the table."""
-    counts = term_period_counts(
+    counts = term_emergence_counts(
         warehouse,
         window.start,
         window.as_of,

@@ -23,7 +23,7 @@ _TOKEN = "lower(regexp_replace(trim(t.term), '\\s+', '_', 'g'))"
 
 
 @dataclass(frozen=True)
-class TermCounts:
+class EmergenceTermCounts:
     """Documents containing each term per period (terms x periods), with what the technology score needs per term."""
 
     terms: list[str]
@@ -54,7 +54,7 @@ def _register_mapping(warehouse: Warehouse, mapping: Mapping[str, str]) -> None:
     warehouse.con.register("_term_links", table)
 
 
-def term_period_counts(
+def term_emergence_counts(
     warehouse: Warehouse,
     start: date,
     end: date,
@@ -64,8 +64,9 @@ def term_period_counts(
     technology_terms: Sequence[str] = (),
     min_documents: int = 3,
     research_kinds: tuple[str, ...] = ("patent", "publication"),
-) -> TermCounts:
-    """Every term with at least `min_documents` documents in one period of ``[start, end]``, counted per period.
+) -> EmergenceTermCounts:
+    """Every term with at least `min_documents` documents in one period of ``[start, end]``, counted per period,
+    with what the technology score needs (the general reader of the counts is `warehouse.term_counts`).
 
     The counts per period and kind come from `term_days`, which the language step keeps up to date as it writes
     (`warehouse.term_counts`), so a run reads a few rows per term and day instead of recounting `doc_terms`. Two
@@ -130,7 +131,7 @@ def term_period_counts(
     for i, row in enumerate(rows):
         for cell in row[5]:
             counts[i, column[cell["p"]]] = cell["n"]
-    return TermCounts(
+    return EmergenceTermCounts(
         terms=[str(r[0]) for r in rows],
         periods=periods,
         counts=counts,
