@@ -5,7 +5,11 @@ model of the world decides that here; four kinds of evidence in the data do, eac
 
 - **lead markets**: the share of the documents whose own words hit a technology of the lead markets' seed
   vocabulary (`technology_terms`: the cross-cutting technologies and the markets' specific seeds, not their everyday
-  words): the Ruhr's lead markets and future technologies are what a technology is *for* this radar;
+  words), *beyond the share of all the window's documents that do* (`lead_market_excess`): the Ruhr's lead markets
+  and future technologies are what a technology is *for* this radar, and a topic is about them only as far as its
+  documents name them more often than any document does. Long documents name a seed by the way (a budget speech
+  mentions "Digitalisierung" once): in a parliament's speeches a third to two thirds of all documents hit a seed,
+  so the raw share would make a VAT-cut topic half a technology; in headlines almost none do;
 - **seed words**: the share of the topic's top words (or the term itself) that are seed terms or end in one
   ("Wasserstoffelektrolyseur" ends in the seed "Elektrolyseur");
 - **technical words**: the share of the top words with the morphology of a technical term, a head such as -technik,
@@ -56,6 +60,23 @@ def technology_terms(
     return frozenset(chosen)
 
 
+def lead_market_excess(share: float, base_rate: float | None) -> float:
+    """How far a topic's (or term's) share of documents with technology evidence exceeds the window's base rate.
+
+    ``(share - base) / (1 - base)``, clipped to [0, 1]: 0 when its documents name the lead markets' technologies no
+    more often than the average document of the window, 1 when all of them do; with no base rate (None) the share
+    itself. It is the chance correction of Cohen's kappa and Loevinger's H: what a random set of the window's
+    documents would reach is not evidence. A window in which every document has evidence tells nothing apart (0).
+    """
+    if base_rate is None:
+        return min(1.0, max(0.0, share))
+    if not 0.0 <= base_rate <= 1.0:
+        raise ValueError(f"base_rate must be a share in [0, 1], got {base_rate}")
+    if base_rate >= 1.0:
+        return 0.0
+    return min(1.0, max(0.0, (share - base_rate) / (1.0 - base_rate)))
+
+
 @dataclass(frozen=True)
 class TechnologyVocabulary:
     """Seed terms (as tokens) and technical heads, to judge single words."""
@@ -98,16 +119,20 @@ class Technology:
     """A technology score and its parts (each a share in [0, 1]; research is None without research documents)."""
 
     score: float
-    lead_markets: float
+    lead_markets: float  # the excess share over the window's base rate (`lead_market_excess`)
     seed_words: float
     technical_words: float
     research: float | None
     words: tuple[str, ...]  # the words that counted as seed or technical words
+    lead_market_raw: float = 0.0  # the share of the documents with technology evidence, before the correction
+    lead_market_base: float | None = None  # the share of all the window's documents with technology evidence
 
     def evidence(self) -> dict[str, object]:
         return {
             "technology": round(self.score, 4),
             "lead_market_share": round(self.lead_markets, 4),
+            "lead_market_raw_share": round(self.lead_market_raw, 4),
+            "lead_market_base_rate": None if self.lead_market_base is None else round(self.lead_market_base, 4),
             "seed_word_share": round(self.seed_words, 4),
             "technical_word_share": round(self.technical_words, 4),
             "research_share": None if self.research is None else round(self.research, 4),
@@ -123,20 +148,25 @@ def technology(
     research_documents: int | None,
     vocabulary: TechnologyVocabulary,
     top: int = 5,
+    base_rate: float | None = None,
 ) -> Technology:
     """The score of a topic (its top `words`) or a term (``words = [term]``) over its `documents`.
 
-    `with_lead_market`: how many of them hit a lead market's seeds; `research_documents`: how many are patents or
-    publications (None when the window has none, so that a news-only warehouse is not judged on it).
-    Example: a topic of 40 documents, 22 with lead-market evidence, top words wärmepumpe (seed), heizungsgesetz,
-    gebäudeenergiegesetz, habeck, wärmeplanung (seed) gives 1 - (1 - 0.55)(1 - 0.4)(1 - 0) = 0.73.
+    `with_lead_market`: how many of them hit a lead market's seeds; `base_rate`: the share of all the window's
+    documents that do (the lead-market part is the excess over it, `lead_market_excess`; None: no correction);
+    `research_documents`: how many are patents or publications (None when the window has none, so that a
+    news-only warehouse is not judged on it).
+    Example: a topic of 40 documents, 22 with lead-market evidence in a window where 10 % of all documents have
+    some, top words wärmepumpe (seed), heizungsgesetz, gebäudeenergiegesetz, habeck, wärmeplanung (seed) gives
+    lead markets (0.55 - 0.1) / 0.9 = 0.5 and 1 - (1 - 0.5)(1 - 0.4)(1 - 0) = 0.7.
     """
     shown = [w for w in words[:top] if w]
     seed = [w for w in shown if vocabulary.is_seed(w)]
     technical = [w for w in shown if w not in seed and vocabulary.is_technical(w)]
     n = max(1, len(shown))
+    raw = min(1.0, with_lead_market / documents) if documents else 0.0
     parts = [
-        min(1.0, with_lead_market / documents) if documents else 0.0,
+        lead_market_excess(raw, base_rate) if documents else 0.0,
         len(seed) / n,
         len(technical) / n,
     ]
@@ -153,4 +183,6 @@ def technology(
         technical_words=parts[2],
         research=research,
         words=tuple(seed + technical),
+        lead_market_raw=raw,
+        lead_market_base=base_rate,
     )

@@ -34,6 +34,7 @@ from pipeline.backtest_judge import (
     onset_period,
     outcomes,
     periods_apart,
+    rank_by_score,
     sight,
     summarise,
     technology_precision,
@@ -208,6 +209,7 @@ def run_backtest(
                 ListedTopic.from_row(rank, row, members.get(int(row["topic_id"]), []))
                 for rank, row in enumerate(topic_rows, start=1)
             ]
+            rank_by_score(ranking)
             series_periods = [add_periods(period_start(as_of, spec.granularity), -i, spec.granularity)
                               for i in range(max((len(t.series) for t in ranking), default=0) - 1, -1, -1)]  # fmt: skip
             totals = [period_totals.get(p, 0) for p in series_periods]

@@ -157,6 +157,7 @@ class ListedTopic:
     members: list[str] = field(default_factory=list)
     technology: float | None = None  # the ranking's technology score (issue 10 item 3), where it has one
     is_technology: bool | None = None
+    rank_all: int | None = None  # its rank by score alone, as `emerging --all` lists it (`rank_by_score`)
 
     @classmethod
     def from_row(cls, rank: int, row: Mapping[str, Any], members: list[str]) -> ListedTopic:
@@ -194,6 +195,11 @@ class Sighting:
     def in_top(self, top: int) -> list[tuple[ListedTopic, float | None]]:
         return [(t, s) for t, s in self.topics if t.rank <= top]
 
+    def in_top_all(self, top: int) -> list[tuple[ListedTopic, float | None]]:
+        """Matching topics in the top N of everything (`emerging --all`), best rank there first."""
+        ranked = [(t, s) for t, s in self.topics if (t.rank if t.rank_all is None else t.rank_all) <= top]
+        return sorted(ranked, key=lambda ts: ts[0].rank if ts[0].rank_all is None else ts[0].rank_all)
+
     def early(self) -> bool:
         return bool(self.terms or self.rising)
 
@@ -203,6 +209,14 @@ class Sighting:
     def main(self) -> ListedTopic | None:
         """The matching topic that holds most documents: the one to follow for "fading"."""
         return max((t for t, _ in self.topics), key=lambda t: (len(t.members), -t.rank), default=None)
+
+
+def rank_by_score(ranking: Sequence[ListedTopic]) -> None:
+    """Set each topic's `rank_all`: its place by score alone (ties by the ranking's order), what `emerging --all`
+    shows. The ranking itself lists technologies first."""
+    ordered = sorted(ranking, key=lambda t: (t.score is None, -(t.score or 0.0), t.rank))
+    for rank, topic in enumerate(ordered, start=1):
+        topic.rank_all = rank
 
 
 def sight(
@@ -291,9 +305,12 @@ def judge_checkpoint(
                 row["holds"], row["now"] = bool(listed) or bool(before), bool(listed)
                 row["earlier"] = [d.isoformat() for d in before]
             elif check == "burst":
-                bursting = [(t, s) for t, s in listed if (t.burst or 0) > 0]
+                # A burst is an event, not a technology: it is read in the ranking of everything by score
+                # (`emerging --all`), where a pandemic is not pushed below every technology topic.
+                bursting = [(t, s) for t, s in seen.in_top_all(top) if (t.burst or 0) > 0]
                 row["holds"] = bool(bursting)
                 best = bursting[0] if bursting else best
+                row["rank_all"] = best[0].rank_all if best else None
             elif check == "fading":
                 main = seen.main()
                 row["holds"] = not listed and main is not None and main.trend == "fading"

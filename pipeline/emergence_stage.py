@@ -245,6 +245,7 @@ def score_terms(
             research_documents=int(counts.research[i]) if research_in_window else None,
             vocabulary=vocabulary,
             top=1,
+            base_rate=counts.lead_market_base_rate,
         )
         birth_index = int(table["birth_index"][i])
         rows.append(

@@ -208,6 +208,7 @@ def describe_fit(
     """Each fit topic's words, label and technology score (`topic_id` is still the fit's own topic number)."""
     with_market = documents_with_technology_evidence(warehouse, fit.doc_ids, sorted(technology_seed_terms()))
     research_in_window = any(d.kind in RESEARCH_KINDS for d in by_id.values())
+    base_rate = len(with_market) / len(fit.doc_ids) if fit.doc_ids else None  # evidence any document shows
     vocabulary = technology_vocabulary()
     versions = []
     for topic in fit.topics:
@@ -218,6 +219,7 @@ def describe_fit(
             with_lead_market=sum(doc_id in with_market for doc_id in members),
             research_documents=(sum(by_id[d].kind in RESEARCH_KINDS for d in members) if research_in_window else None),
             vocabulary=vocabulary,
+            base_rate=base_rate,
         )
         versions.append(
             TopicVersion(

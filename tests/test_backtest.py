@@ -29,6 +29,7 @@ from pipeline.backtest_judge import (
     onset_period,
     periods_apart,
     presence,
+    rank_by_score,
     sight,
     technology_precision,
     word_matches,
@@ -235,6 +236,40 @@ fading = ["corona"]
         "fading": True,
         "forbid": True,
     }
+
+
+def test_a_burst_is_read_in_the_ranking_of_everything_and_a_false_alarm_in_the_technologies_first_one(
+    tmp_path: Path,
+) -> None:
+    spec = spec_from(
+        tmp_path,
+        """
+top = 2
+[technology.corona]
+patterns = ["corona", "impf"]
+[[checkpoint]]
+as_of = 2020-12-31
+burst = ["corona"]
+forbid = ["corona"]
+""",
+    )
+    # Technologies first put the pandemic third; by score alone (`emerging --all`) it is first.
+    ranking = [
+        topic(1, "wasserstoff / elektrolyseur", ["wasserstoff"], ["h1"], score=0.5, is_technology=True),
+        topic(2, "wärmepumpe / heizung", ["wärmepumpe"], ["w1"], score=0.4, is_technology=True),
+        topic(3, "impfstoff / krankenhaus", ["impfstoff"], ["c1"], score=0.8, burst=1.0, is_technology=False),
+        topic(4, "corona / test", ["corona"], ["c2"], score=0.1, burst=1.0, is_technology=False),
+    ]
+    rank_by_score(ranking)
+    assert [t.rank_all for t in ranking] == [2, 3, 1, 4]
+    seen = {"corona": sight(spec.technologies["corona"], ranking, [], set(), [10], spec)}
+    checks = {c["check"]: c for c in judge_checkpoint(spec, spec.checkpoints[0], seen, History())}
+    assert checks["burst"]["holds"] and checks["burst"]["rank"] == 3 and checks["burst"]["rank_all"] == 1
+    assert checks["forbid"]["holds"]  # not in the top 2 an analyst reads by default
+    ranking[2].burst = 0.0  # the big topic does not burst; the one that does is 4th by score too
+    again = {"corona": sight(spec.technologies["corona"], ranking, [], set(), [10], spec)}
+    burst = [c for c in judge_checkpoint(spec, spec.checkpoints[0], again, History()) if c["check"] == "burst"]
+    assert not burst[0]["holds"] and burst[0]["topic"]["burst"] == 0.0  # the evidence: its best topic, calm
 
 
 def test_match_both_needs_the_words_and_the_documents(tmp_path: Path) -> None:

@@ -41,6 +41,33 @@ def test_a_heat_pump_topic_is_a_technology_and_a_football_topic_is_not() -> None
     assert evidence["lead_market_share"] == 0.55 and evidence["technology_words"] == ["wärmepumpe"]
 
 
+def test_lead_market_evidence_counts_only_beyond_what_any_document_of_the_window_shows() -> None:
+    # Long speeches name a seed by the way: in a window where 60 % of all speeches do, a VAT-cut topic at 62 % is
+    # no technology, and a hydrogen topic at 90 % still is; in headlines (3 % base rate) 30 % is strong evidence.
+    words = ["mehrwertsteuersenkung", "steuerstaat", "liquidität", "gastronomie", "entlastung"]
+    vat_raw = technology(words, documents=50, with_lead_market=31, research_documents=None, vocabulary=VOCABULARY)
+    vat = technology(words, documents=50, with_lead_market=31, research_documents=None, vocabulary=VOCABULARY,
+                     base_rate=0.6)  # fmt: skip
+    assert vat_raw.score == pytest.approx(0.62) and vat_raw.score >= 0.5  # what the raw share said
+    assert vat.score == pytest.approx((0.62 - 0.6) / 0.4) and vat.score < 0.1
+    hydrogen_words = ["wasserstoff", "elektrolyseur", "stahl", "import", "pipeline"]
+    hydrogen = technology(hydrogen_words, documents=40, with_lead_market=36, research_documents=None,
+                          vocabulary=VOCABULARY, base_rate=0.6)  # fmt: skip
+    assert hydrogen.lead_markets == pytest.approx(0.75) and hydrogen.score >= 0.75
+    headlines = technology(words, documents=100, with_lead_market=30, research_documents=None,
+                           vocabulary=VOCABULARY, base_rate=0.03)  # fmt: skip
+    assert headlines.lead_markets == pytest.approx(0.27 / 0.97)
+    evidence = vat.evidence()
+    assert evidence["lead_market_raw_share"] == 0.62 and evidence["lead_market_base_rate"] == 0.6
+    assert evidence["lead_market_share"] == 0.05
+    everything = technology(words, documents=10, with_lead_market=10, research_documents=None,
+                            vocabulary=VOCABULARY, base_rate=1.0)  # fmt: skip
+    assert everything.lead_markets == 0.0  # a window where every document has evidence tells nothing apart
+    with pytest.raises(ValueError, match="base_rate"):
+        technology(words, documents=10, with_lead_market=1, research_documents=None, vocabulary=VOCABULARY,
+                   base_rate=1.5)  # fmt: skip
+
+
 def test_patents_and_publications_are_technology_whatever_their_words() -> None:
     patents = technology(["method", "sample", "coverage"], documents=30, with_lead_market=0,
                          research_documents=30, vocabulary=VOCABULARY)  # fmt: skip

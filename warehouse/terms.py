@@ -33,6 +33,13 @@ class EmergenceTermCounts:
     with_lead_market: np.ndarray  # of those, documents whose words hit a technology seed term
     research: np.ndarray  # of those, patents and publications
     kinds: list[list[str]]  # source kinds per term
+    window_documents: int = 0  # all documents of the window (the base of the technology evidence)
+    window_with_lead_market: int = 0  # of those, documents whose words hit a technology seed term
+
+    @property
+    def lead_market_base_rate(self) -> float | None:
+        """The share of the window's documents with technology evidence (None for an empty window)."""
+        return self.window_with_lead_market / self.window_documents if self.window_documents else None
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,13 @@ def term_emergence_counts(
             """,
             [start, end, start, end, start, end, min_documents, start, end, list(research_kinds)],
         ).fetchall()
+        window = con.execute(
+            f"""
+            select count(*), count(*) filter (where doc_id in (select doc_id from ({TECHNOLOGY_EVIDENCE_SQL})))
+            from doc_language where published between ? and ?
+            """,
+            [start, end],
+        ).fetchall()[0]
     finally:
         con.unregister("_term_links")
         con.unregister("_technology_terms")
@@ -139,6 +153,8 @@ def term_emergence_counts(
         with_lead_market=np.array([r[3] for r in rows], dtype=float),
         research=np.array([r[4] for r in rows], dtype=float),
         kinds=[list(r[1]) for r in rows],
+        window_documents=int(window[0]) if window else 0,
+        window_with_lead_market=int(window[1]) if window else 0,
     )
 
 
