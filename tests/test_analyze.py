@@ -368,6 +368,10 @@ def test_terms_technologies_birth_and_point_in_time_words(db_path: Path, cli: Ca
     by_score = json.loads(cli("--config", config, "emerging", "--all", "--format", "json").stdout)
     assert [r["score"] for r in by_score] == sorted((r["score"] for r in by_score), reverse=True)
     listed = json.loads(cli("--config", config, "emerging", "--terms", "--format", "json").stdout)
+    keys = [(r["technology"] >= 0.5, r["new"], r["score"]) for r in listed]
+    assert keys == sorted(keys, reverse=True)  # technologies first, new terms first among them, then by score
+    view = query(db_path, "select is_technology, is_new, score from v_emerging_terms where granularity = 'quarter'")
+    assert view == sorted(view, reverse=True)
     assert listed[0]["term"] in ("grüner wasserstoff", "wasserstoff (hydrogen)") and listed[0]["trend"] == "rising"
     then = json.loads(cli("--config", config, "emerging", "--as-of", "2022-06-30", "--format", "json").stdout)
     first_fit = {r[1]: r[2] for r in versions if r[0] == early.fit_run_id}

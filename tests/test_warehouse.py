@@ -113,3 +113,50 @@ def test_a_migration_that_landed_after_a_higher_number_is_still_applied(tmp_path
         versions = [v for (v,) in wh.con.execute("select version from schema_version order by version").fetchall()]
         tables = {t for (t,) in wh.con.execute("select table_name from information_schema.tables").fetchall()}
     assert versions == [m.version for m in migrations()] and "document_sources" in tables
+
+
+def test_emerging_terms_list_technologies_then_new_terms_then_by_score(tmp_path) -> None:
+    """A new technology term comes before an established one with a higher score; `--all` drops only the first key."""
+    from datetime import date
+
+    from warehouse.signals import ScoresRun, emerging_terms
+    from warehouse.terms import write_term_signals
+
+    as_of = date(2016, 12, 31)
+    rows = [  # (term, score, is_technology, is_new)
+        ("neural network", 0.80, True, False),  # established and still rising: not a new signal
+        ("generative adversarial network", 0.40, True, True),  # born in the recent window
+        ("benchmark", 0.90, False, False),
+        ("wahlkampf", 0.70, False, True),
+        ("gan", 0.60, True, True),
+    ]
+    with Warehouse.open_writer(tmp_path / "w.duckdb") as wh:
+        write_term_signals(
+            wh,
+            [
+                {
+                    "run_id": 7,
+                    "as_of": as_of,
+                    "granularity": "year",
+                    "term": term,
+                    "documents": 10,
+                    "score": score,
+                    "is_technology": tech,
+                    "is_new": new,
+                    "technology": 0.9 if tech else 0.1,
+                    "kinds": ["publication"],
+                    "recent_series": [0, 1, 4],
+                    "evidence": {},
+                }
+                for term, score, tech, new in rows
+            ],  # fmt: skip
+        )
+        sql = "insert into signals (run_id, fit_run_id, as_of, granularity, topic_id) values (7, 6, ?, 'year', 1)"
+        wh.con.execute(sql, [as_of])
+        scores = ScoresRun(7, 6, "year", as_of)
+        listed = [r["term"] for r in emerging_terms(wh, scores)]
+        everything = [r["term"] for r in emerging_terms(wh, scores, everything=True)]
+        view = [r[0] for r in wh.con.execute("select term from v_emerging_terms").fetchall()]
+    assert listed == ["gan", "generative adversarial network", "neural network", "wahlkampf", "benchmark"]
+    assert view == listed
+    assert everything == ["wahlkampf", "gan", "generative adversarial network", "benchmark", "neural network"]

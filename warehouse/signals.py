@@ -94,11 +94,12 @@ def _parsed(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-# Emerging terms of one scores run, technologies first unless everything is asked for.
+# Emerging terms of one scores run: technologies first unless everything is asked for, then new terms (born in the
+# recent window), then by score (as `v_emerging_terms`; why: migration 012).
 EMERGING_TERMS_SQL = """
 select t.* from term_signals t
 where t.run_id = ? and (?::varchar is null or list_contains(t.kinds, ?::varchar))
-order by (not ?::boolean and t.is_technology) desc, t.score desc nulls last, t.term
+order by (not ?::boolean and t.is_technology) desc, t.is_new desc, t.score desc nulls last, t.term
 limit ?
 """
 
@@ -111,7 +112,7 @@ def emerging_terms(
     top: int | None = None,
     everything: bool = False,
 ) -> list[dict[str, Any]]:
-    """The emerging terms of a scores run, technologies first then by score (by score alone with `everything`)."""
+    """The emerging terms of a scores run: technologies first (not with `everything`), then new terms, then by score."""
     limit = top if top is not None else 2**31 - 1
     rows = _dicts(warehouse, EMERGING_TERMS_SQL, [scores.run_id, kind, kind, everything, limit])
     return [_parsed(row) for row in rows]
