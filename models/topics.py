@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -128,17 +129,53 @@ def display_term(token: str) -> str:
     return token.replace(TERM_JOINER, " ")
 
 
-def _reducer(config: TopicConfig, n_docs: int):  # noqa: ANN202 - third-party types
+#: Below this many points UMAP finds the exact neighbours itself (umap-learn's "small cases": all pairwise distances).
+UMAP_EXACT_BELOW = 4096
+
+
+def exact_cosine_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` nearest neighbours of every row by cosine distance (itself first), exactly as UMAP's small-case path.
+
+    Why: for fewer than 4,096 points UMAP computes all pairwise distances with scikit-learn's
+    ``pairwise_distances`` and its numba cosine as a Python callable, one call per pair: 31 s of a 56 s topic stage
+    on 3,155 patents (cProfile), for 5 million distances. One matrix product gives the same distances
+    (``1 - cos``, 0 between two zero vectors, 1 between a zero and a non-zero one, as ``umap.distances.cosine``)
+    in a fraction of a second, and UMAP takes them as ``precomputed_knn``: the same exact neighbours, the same
+    graph. Memory: one n x n float32 matrix (64 MB at 4,096 points).
+    """
+    x = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1)
+    zero = norms == 0
+    unit = x / np.where(zero, 1.0, norms)[:, None]
+    distances = 1.0 - unit @ unit.T
+    np.clip(distances, 0.0, 2.0, out=distances)
+    if zero.any():
+        distances[zero, :] = 1.0
+        distances[:, zero] = 1.0
+        distances[np.ix_(zero, zero)] = 0.0
+    np.fill_diagonal(distances, 0.0)
+    k = min(k, x.shape[0])
+    nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
+    order = np.argsort(np.take_along_axis(distances, nearest, axis=1), axis=1, kind="stable")
+    indices = np.take_along_axis(nearest, order, axis=1)
+    return indices.astype(np.int32), np.take_along_axis(distances, indices, axis=1).astype(np.float32)
+
+
+def _reducer(config: TopicConfig, vectors: np.ndarray):  # noqa: ANN202 - third-party types
+    n_docs = vectors.shape[0]
     if config.reduction == "umap":
         from umap import UMAP
 
+        n_neighbors = min(config.n_neighbors, max(2, n_docs - 1))
+        exact = n_neighbors < n_docs < UMAP_EXACT_BELOW  # where UMAP would compute them exactly, but slowly
         return UMAP(
-            n_neighbors=min(config.n_neighbors, max(2, n_docs - 1)),
+            n_neighbors=n_neighbors,
             n_components=config.n_components,
             min_dist=0.0,
             metric="cosine",
             random_state=config.seed,
             low_memory=True,
+            precomputed_knn=exact_cosine_neighbours(vectors, n_neighbors) if exact else (None, None, None),
         )
     if config.reduction == "pca":
         from sklearn.decomposition import PCA
@@ -216,7 +253,7 @@ def fit_topics(
     # description only needs to be cheap: a small vocabulary.
     model = BERTopic(
         language="multilingual",  # never "english": that strips every non-ASCII letter from topic words
-        umap_model=_reducer(config, len(ids)),
+        umap_model=_reducer(config, model_input),
         hdbscan_model=_clusterer(config, len(ids)),
         vectorizer_model=CountVectorizer(analyzer=TermAnalyzer(), max_features=1_000),
         top_n_words=config.top_n_words,
@@ -224,7 +261,9 @@ def fit_topics(
         calculate_probabilities=False,
         verbose=False,
     )
-    clusters = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
+    with warnings.catch_warnings():  # no search index with exact neighbours: UMAP cannot transform new points,
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")  # which nothing here asks of it
+        clusters = np.asarray(model.fit_transform(texts, embeddings=model_input)[0], dtype=np.int64)
     numbers = sorted(set(clusters.tolist()) - {-1})
     # Outliers join topics by their raw vectors, except when centred per language: raw vectors carry the language
     # direction that centring removed, so an outlier would join a topic of its own language rather than its subject's.

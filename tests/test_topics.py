@@ -14,6 +14,7 @@ from models.topics import (
     TopicConfig,
     TopicError,
     display_term,
+    exact_cosine_neighbours,
     fit_topics,
     link_topics,
     smallest_topic,
@@ -194,3 +195,31 @@ def test_lead_market_seed_words_lift_their_terms_in_topic_words_without_changing
     hydrogen_seeded = next(t for t in seeded.topics if "wasserstoff" in t.top_terms)
     assert hydrogen_seeded.top_terms.index(seed) < hydrogen_plain.top_terms.index(seed)
     assert [list(t.members) for t in seeded.topics] == [list(t.members) for t in plain.topics]
+
+
+def test_exact_neighbours_are_umaps_own_and_give_umap_the_same_graph() -> None:
+    """The neighbours handed to UMAP are the exact cosine ones it would compute itself, and its graph is the same."""
+    import warnings
+
+    from sklearn.metrics import pairwise_distances
+    from umap import UMAP
+
+    rng = np.random.default_rng(3)
+    vectors = (rng.normal(size=(6, 16))[rng.integers(0, 6, 300)] + 0.5 * rng.normal(size=(300, 16))).astype(np.float32)
+    vectors[7] = 0.0  # an empty document: distance 1 to every other, 0 to itself
+    indices, distances = exact_cosine_neighbours(vectors, 10)
+    expected = pairwise_distances(vectors, metric="cosine")
+    np.fill_diagonal(expected, 0.0)
+    assert indices.shape == distances.shape == (300, 10)
+    assert (indices[:, 0] == np.arange(300)).all() and (distances[:, 0] == 0).all()  # itself first
+    assert np.allclose(distances, np.sort(expected, axis=1)[:, :10], atol=1e-5)
+    assert np.allclose(distances, np.take_along_axis(expected, indices.astype(int), axis=1), atol=1e-5)
+    assert (distances[7, 1:] == 1.0).all()
+    # The graph, on vectors without ties (the empty document's neighbours are all at distance 1: any ten will do).
+    vectors = np.delete(vectors, 7, axis=0)
+    settings = {"n_neighbors": 10, "n_components": 5, "min_dist": 0.0, "metric": "cosine", "random_state": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = UMAP(**settings).fit(vectors).graph_
+        given = UMAP(**settings, precomputed_knn=exact_cosine_neighbours(vectors, 10)).fit(vectors).graph_
+    assert abs(own - given).max() < 1e-3 and own.nnz == given.nnz
