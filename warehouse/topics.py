@@ -572,14 +572,19 @@ def _insert_dicts(
     rows: Sequence[Mapping[str, Any]],
     casts: Mapping[str, str] | None = None,
 ) -> int:
+    """Insert `rows` as one Arrow batch: `executemany` binds row by row (7 of 9 s of the emergence stage for 3,000
+    topic series rows); DuckDB reads a registered Arrow table in one scan. `casts` maps a column to a SQL type
+    its values are cast to (JSON text to ``json``)."""
     if not rows:
         return 0
     casts = casts or {}
-    placeholders = ", ".join(f"?::{casts[c]}" if c in casts else "?" for c in columns)
-    con.executemany(
-        f"insert into {table} ({', '.join(columns)}) values ({placeholders})",
-        [[row.get(c) for c in columns] for row in rows],
-    )
+    incoming = f"_incoming_{table}"
+    con.register(incoming, pa.table({c: [row.get(c) for row in rows] for c in columns}))
+    try:
+        selected = ", ".join(f"{c}::{casts[c]}" if c in casts else c for c in columns)
+        con.execute(f"insert into {table} ({', '.join(columns)}) select {selected} from {incoming}").fetchall()
+    finally:
+        con.unregister(incoming)
     return len(rows)
 
 
