@@ -26,7 +26,6 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 SEED_SHARE = 0.75
 SIMILARITY_FULL = 0.4  # a cosine of this size counts as full similarity
@@ -171,6 +170,8 @@ class LeadMarketClassifier:
             self._index[lang] = index
             self._single[lang] = {key[0]: seed for key, seed in seeds.items() if len(key) == 1}
             profiles = [self._profile(m, lang, keys) for m in self.markets]
+            from sklearn.feature_extraction.text import TfidfVectorizer  # 5 s to import: only where it is used
+
             vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2")
             self._profiles[lang] = vectorizer.fit_transform(profiles).toarray()
             self._vocabulary[lang] = {str(word): int(column) for word, column in vectorizer.vocabulary_.items()}

@@ -27,6 +27,7 @@ from models.periods import GRANULARITIES, window_start
 from pipeline.config import Config
 from pipeline.progress import Progress
 from warehouse.db import Warehouse
+from warehouse.language import language_step_has_work
 from warehouse.runs import Run
 
 log = logging.getLogger("foresight.analyze")
@@ -109,8 +110,8 @@ def run_analyze(
     ) as run:
         result = AnalyzeResult(run_id=run.id, as_of=as_of, granularity=granularity)
         try:
-            if config.analysis.run_language:
-                from pipeline.language_step import run_language_step
+            if config.analysis.run_language and language_step_has_work(warehouse):
+                from pipeline.language_step import run_language_step  # loads spaCy: only when there is work
 
                 result.language = run_language_step(warehouse, config, parent=run, progress=progress)
             with warehouse.runs.child(run, "embeddings") as stage:

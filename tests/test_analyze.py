@@ -8,6 +8,8 @@ directly, so these tests check how topics use them, not the language step itself
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -209,6 +211,31 @@ def test_second_analyze_embeds_and_fits_nothing_and_keeps_topic_ids(db_path: Pat
     )
     assert [s[0] for s in stages] == ["embeddings", "topics", "emergence"] and {s[1] for s in stages} == {"ok"}
     assert json.loads(stages[1][2])["reused"] is True
+
+
+def test_an_analyze_with_nothing_new_loads_no_language_or_topic_model(db_path: Path) -> None:
+    """The weekly no-op: nothing pending for the language step, fit and scores reused, so spaCy, scikit-learn and
+    BERTopic stay unloaded (they cost most of the seconds of such a run)."""
+    build_warehouse(db_path)
+    config_path = db_path.parent / "with-language.toml"
+    config_path.write_text(CONFIG_TOML.replace("run_language = false", "run_language = true"), encoding="utf-8")
+    with Warehouse.open_writer(db_path) as wh:  # a first run: syncs the lead markets, language and topics done
+        run_analyze(wh, load_config(config_path), granularity="quarter", as_of=AS_OF)
+    code = f"""
+import sys
+from datetime import date
+from pipeline.analyze import run_analyze
+from pipeline.config import load_config
+from warehouse import Warehouse
+with Warehouse.open_writer({str(db_path)!r}) as wh:
+    r = run_analyze(wh, load_config({str(config_path)!r}), granularity="quarter", as_of=date.fromisoformat("{AS_OF}"))
+heavy = sorted(m for m in ("spacy", "sklearn", "bertopic") if m in sys.modules)
+print(r.fit_reused, r.scores_reused, r.language, heavy)
+"""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "True True {} []"
 
 
 def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path: Path) -> None:

@@ -127,6 +127,18 @@ def count_pending(warehouse: Warehouse) -> int:
     return int(row[0]) if row else 0
 
 
+def language_step_has_work(warehouse: Warehouse) -> bool:
+    """Whether the language step would change anything: documents are pending, or the lead markets never synced.
+
+    `foresight analyze` asks this first, so that a run with nothing new does not load spaCy and the lead-market
+    tables (9 of 15 s of such a run). A changed lead-market file is synced with the next document read.
+    """
+    if count_pending(warehouse):
+        return True
+    row = warehouse.con.execute("select count(*) from lead_markets").fetchone()
+    return not (row and row[0])
+
+
 def pending_documents(warehouse: Warehouse, limit: int, after: str | None = None) -> list[PendingDocument]:
     """The next `limit` documents waiting for the language step, in doc_id order (texts of this batch only).
 
