@@ -157,6 +157,20 @@ class TfidfSvdEmbedder:
 
     def fit(self, texts: Sequence[str]) -> TfidfSvdEmbedder:
         """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed)."""
+        self._fit_matrix(texts)
+        return self
+
+    def fit_embed(self, texts: Sequence[str]) -> np.ndarray:
+        """`fit(texts)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
+
+        The same vectors as ``fit(texts).embed(texts)`` without reading every text a second time: after a refit
+        everything is embedded again, and tokenising is most of the cost (long speeches: minutes).
+        """
+        matrix = self._fit_matrix(texts)
+        assert self.components_ is not None
+        return normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
+
+    def _fit_matrix(self, texts: Sequence[str]):  # noqa: ANN202 - scipy sparse matrix
         from sklearn.decomposition import TruncatedSVD
 
         docs = [truncate(t, self.max_chars) for t in texts]
@@ -171,7 +185,7 @@ class TfidfSvdEmbedder:
         self.idf_ = vectorizer.idf_.astype(np.float32)
         self.components_ = svd.components_.astype(np.float32)
         self.dim = int(self.components_.shape[0])
-        return self
+        return matrix
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self.vocabulary_ is None or self.idf_ is None or self.components_ is None:

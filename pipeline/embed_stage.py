@@ -39,29 +39,35 @@ def embed_documents(
 
     Refit rule for TF-IDF+SVD: the documents published up to as-of exceed the ones the current model was fitted on
     by at least `[topics] refit_share` (default 2 %). A refit is a new embedding space, so everything is embedded
-    again (seconds for TF-IDF); without it, the vocabulary and directions of a new technology would never enter the
-    model. Returns the stage's counts; `result.space` is the space the later stages read.
+    again, from the TF-IDF matrix the fit built (`fit_embed`: each text is tokenised once); without it, the
+    vocabulary and directions of a new technology would never enter the model. Returns the stage's counts
+    (`embedded` counts the fit's vectors too); `result.space` is the space the later stages read.
     """
     topics = config.topics
     backend = topics.backend
     counts: dict[str, Any] = {}
+    embedded_by_fit = 0
     if needs_fit(backend):
         current = current_embedding_model(warehouse, backend)
         available = count_documents(warehouse, as_of)
         if current is None or available - current.fitted_on >= max(1.0, topics.refit_share * current.fitted_on):
-            ids = document_ids(warehouse, as_of)
-            texts = [document_text(title, text) for _, title, text in document_texts(warehouse, ids)]
+            rows = document_texts(warehouse, document_ids(warehouse, as_of))
+            ids = [doc_id for doc_id, _, _ in rows]
+            texts = [document_text(title, text) for _, title, text in rows]
             model = make_embedder(backend, dim=topics.embedding_dim, seed=topics.model.seed)
-            model.fit(texts)  # type: ignore[attr-defined]
+            fitted = model.fit_embed(texts)  # type: ignore[attr-defined]  # the fit's own texts: no second read
             state = model.to_state()  # type: ignore[attr-defined]
             current = save_embedding_model(warehouse, backend, state, len(texts), as_of, run.id)
             counts["refitted_on"] = len(texts)
+            for start in range(0, len(ids), EMBED_BATCH):
+                embedded_by_fit += write_embeddings(warehouse, current.space, ids[start : start + EMBED_BATCH],
+                                                    fitted[start : start + EMBED_BATCH], run.id)  # fmt: skip
         space, embedder = current.space, make_embedder(backend, state=current.state)
     else:
         space, embedder = backend, None
     result.space = space
     missing = documents_without_embedding(warehouse, space, published_until=as_of)
-    counts.update({"space": space, "embedded": 0})
+    counts.update({"space": space, "embedded": embedded_by_fit})
     if missing:
         embedder = embedder or make_embedder(backend, word_cache=WordVectorTable(warehouse))
         with progress.step("embeddings", total=len(missing)) as step:

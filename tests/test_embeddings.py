@@ -67,6 +67,16 @@ def test_tfidf_fit_is_reproducible() -> None:
     assert np.array_equal(first, second)
 
 
+def test_tfidf_fit_embed_gives_the_vectors_of_fit_then_embed() -> None:
+    """After a refit everything is embedded again from the fit's own matrix: the same vectors, one tokenisation."""
+    fitted = TfidfSvdEmbedder(dim=6, seed=2)
+    vectors = fitted.fit_embed(CORPUS)
+    again = TfidfSvdEmbedder(dim=6, seed=2).fit(CORPUS).embed(CORPUS)
+    assert vectors.shape == (len(CORPUS), 6) and np.allclose(vectors, again, atol=1e-6)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(fitted.embed(CORPUS[:3]), vectors[:3], atol=1e-6)
+
+
 def test_unfitted_tfidf_and_unknown_backends_say_what_to_do() -> None:
     with pytest.raises(EmbeddingError, match="not fitted"):
         TfidfSvdEmbedder().embed(["text"])
