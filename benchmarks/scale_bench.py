@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.processes import checked, foresight_sql, measure, renice, stage_seconds  # noqa: E402
 from warehouse import Warehouse  # noqa: E402
+from warehouse.term_counts import recount  # noqa: E402
 
 CORPORA = Path("/work/shared/data/corpora")
 SPEECHES = CORPORA / "bundestag" / "bundestag_speeches_wp19_wp20.csv.gz"
@@ -216,6 +217,9 @@ def grow(base: Path, target: Path, size: int) -> dict[str, Any]:
             ).fetchall()
             _replicate(con)
         _replicate_signal_history(con, size)
+        # The copies' language rows went in by SQL, around the language step that keeps term_days (migration 009)
+        # in step with them: rebuild the counts per term and day, as term emergence reads them.
+        recount(wh)
         con.execute(
             "update embedding_models set fitted_on = (select count(*) from documents where published <= ?)",
             [BASE_AS_OF],
@@ -238,7 +242,8 @@ def _replicate(con: Any) -> None:
     con.execute(
         """
         insert into doc_language
-        select l.* replace (r.doc_id as doc_id, r.content_hash as content_hash)
+        select l.* replace (r.doc_id as doc_id, r.content_hash as content_hash,
+                            (l.published - to_years(5 + (r.k % 25)::integer))::date as published)
         from rep r join doc_language l on l.doc_id = r.orig
         """
     ).fetchall()
