@@ -160,6 +160,8 @@ class LeadMarketClassifier:
         self._idf: dict[str, np.ndarray] = {}
         self._profiles: dict[str, np.ndarray] = {}  # markets x vocabulary, dense: nine rows of a few thousand
         self._features: dict[str, np.ndarray] = {}
+        from sklearn.feature_extraction.text import TfidfVectorizer  # 5 s to import: only where it is used
+
         for lang in languages:
             seeds = self._seeds(lang, keys)
             index: dict[str, list[tuple[tuple[str, ...], _Seed]]] = {}
@@ -170,8 +172,6 @@ class LeadMarketClassifier:
             self._index[lang] = index
             self._single[lang] = {key[0]: seed for key, seed in seeds.items() if len(key) == 1}
             profiles = [self._profile(m, lang, keys) for m in self.markets]
-            from sklearn.feature_extraction.text import TfidfVectorizer  # 5 s to import: only where it is used
-
             vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2")
             self._profiles[lang] = vectorizer.fit_transform(profiles).toarray()
             self._vocabulary[lang] = {str(word): int(column) for word, column in vectorizer.vocabulary_.items()}

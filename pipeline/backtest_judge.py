@@ -159,6 +159,11 @@ class ListedTopic:
     is_technology: bool | None = None
     rank_all: int | None = None  # its rank by score alone, as `emerging --all` lists it (`rank_by_score`)
 
+    @property
+    def rank_everything(self) -> int:
+        """Its rank in `emerging --all`; the ranking's own rank where `rank_by_score` has not run."""
+        return self.rank if self.rank_all is None else self.rank_all
+
     @classmethod
     def from_row(cls, rank: int, row: Mapping[str, Any], members: list[str]) -> ListedTopic:
         return cls(
@@ -197,8 +202,8 @@ class Sighting:
 
     def in_top_all(self, top: int) -> list[tuple[ListedTopic, float | None]]:
         """Matching topics in the top N of everything (`emerging --all`), best rank there first."""
-        ranked = [(t, s) for t, s in self.topics if (t.rank if t.rank_all is None else t.rank_all) <= top]
-        return sorted(ranked, key=lambda ts: ts[0].rank if ts[0].rank_all is None else ts[0].rank_all)
+        ranked = [(t, s) for t, s in self.topics if t.rank_everything <= top]
+        return sorted(ranked, key=lambda ts: ts[0].rank_everything)
 
     def early(self) -> bool:
         return bool(self.terms or self.rising)
