@@ -15,7 +15,12 @@ model of the world decides that here; four kinds of evidence in the data do, eac
 - **technical words**: the share of the top words with the morphology of a technical term, a head such as -technik,
   -anlage, -speicher, -zelle, -pumpe or "... system", "... battery" (`models/data/technology.toml`);
 - **research**: the share of the documents that are patents or publications (present only when the window has
-  any): what the patent offices and conferences write about is technology by construction.
+  any): what the patent offices and conferences write about is technology by construction;
+- **sources**: the mean technology share of the documents' sources beyond the window's (present only when the
+  window has two sources or more): a technology publisher's headlines are mostly about technology though most
+  name no seed. A source's share is its seed-hit rate over the share of technology documents that name a seed,
+  which positive-unlabelled learning estimates from the window (`seed_label_frequency`,
+  `source_technology_shares`).
 
 They are combined as independent pieces of evidence (a noisy-OR): ``score = 1 - prod(1 - e_i)``, so one strong kind
 is enough (a patent topic with everyday words is still technology; a news topic whose documents keep naming a lead
@@ -29,6 +34,9 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+
+import numpy as np
+from scipy import sparse
 
 from models.term_links import TERM_JOINER, term_token
 
@@ -126,6 +134,9 @@ class Technology:
     words: tuple[str, ...]  # the words that counted as seed or technical words
     lead_market_raw: float = 0.0  # the share of the documents with technology evidence, before the correction
     lead_market_base: float | None = None  # the share of all the window's documents with technology evidence
+    sources: float | None = None  # the excess of its sources' technology share over the window's (None: one source)
+    source_raw: float | None = None  # the mean technology share of its documents' sources (`source_technology_shares`)
+    source_base: float | None = None  # the same over all the window's documents
 
     def evidence(self) -> dict[str, object]:
         return {
@@ -136,6 +147,9 @@ class Technology:
             "seed_word_share": round(self.seed_words, 4),
             "technical_word_share": round(self.technical_words, 4),
             "research_share": None if self.research is None else round(self.research, 4),
+            "source_share": None if self.sources is None else round(self.sources, 4),
+            "source_raw_share": None if self.source_raw is None else round(self.source_raw, 4),
+            "source_base_rate": None if self.source_base is None else round(self.source_base, 4),
             "technology_words": list(self.words),
         }
 
@@ -149,13 +163,17 @@ def technology(
     vocabulary: TechnologyVocabulary,
     top: int = 5,
     base_rate: float | None = None,
+    source_share: float | None = None,
+    source_base: float | None = None,
 ) -> Technology:
     """The score of a topic (its top `words`) or a term (``words = [term]``) over its `documents`.
 
     `with_lead_market`: how many of them hit a lead market's seeds; `base_rate`: the share of all the window's
     documents that do (the lead-market part is the excess over it, `lead_market_excess`; None: no correction);
     `research_documents`: how many are patents or publications (None when the window has none, so that a
-    news-only warehouse is not judged on it).
+    news-only warehouse is not judged on it); `source_share`: the mean technology share of its documents' sources
+    (`source_technology_shares`), `source_base` the same over the window's documents (the part is the excess,
+    `lead_market_excess`; None when the window has one source, so that it is not judged on it).
     Example: a topic of 40 documents, 22 with lead-market evidence in a window where 10 % of all documents have
     some, top words wärmepumpe (seed), heizungsgesetz, gebäudeenergiegesetz, habeck, wärmeplanung (seed) gives
     lead markets (0.55 - 0.1) / 0.9 = 0.5 and 1 - (1 - 0.5)(1 - 0.4)(1 - 0) = 0.7.
@@ -173,6 +191,10 @@ def technology(
     research = None if research_documents is None or not documents else min(1.0, research_documents / documents)
     if research is not None:
         parts.append(research)
+    from_sources = None
+    if source_share is not None and source_base is not None and documents:
+        from_sources = lead_market_excess(source_share, source_base)
+        parts.append(from_sources)
     remaining = 1.0
     for part in parts:
         remaining *= 1.0 - part
@@ -185,4 +207,105 @@ def technology(
         words=tuple(seed + technical),
         lead_market_raw=raw,
         lead_market_base=base_rate,
+        sources=from_sources,
+        source_raw=source_share if from_sources is not None else None,
+        source_base=source_base if from_sources is not None else None,
     )
+
+
+MIN_LEARNING_DOCUMENTS = 30  # of each class (with and without seed hits), below which nothing is learnt
+LEARNING_FOLDS = 3
+LEARNING_SAMPLE = 20_000  # documents the label frequency is learnt on at most: a mean, which a sample pins down
+
+
+def seed_label_frequency(
+    counts: sparse.spmatrix,
+    vocabulary: Sequence[str],
+    labelled: np.ndarray,
+    technology_vocabulary: TechnologyVocabulary,
+    *,
+    folds: int = LEARNING_FOLDS,
+    sample: int = LEARNING_SAMPLE,
+    seed: int = 0,
+) -> float | None:
+    """How often a document about technology names a technology seed: Elkan and Noto's label frequency *c*.
+
+    A document that names a seed is about technology; one that names none may still be ("iPhone 15 mit USB-C",
+    "Sicherheitslücke in Chrome"): headlines and teasers are too short to name a seed even when their subject is
+    one, and a parliament's speeches name one by the way. Positive-unlabelled learning (Elkan and Noto 2008,
+    "Learning classifiers from only positive and unlabeled data") estimates from the data what share of the
+    technology documents the seeds find: a classifier g(x) = P(names a seed | the document's *other* words),
+    predicted out of fold, averages c over the documents that do name one. The seed words themselves (and
+    compounds ending in one) are left out of the features, so that g learns what else technology documents say
+    rather than the labelling rule; g is logistic regression on sublinear TF-IDF rows (l2-normalised, so that
+    its regularisation means the same whatever the document length). Headlines give a small c (the seeds find
+    one technology document in several), long texts a large one.
+
+    `counts` are documents x words, `labelled` says which documents name a seed. None when either kind has fewer
+    than `MIN_LEARNING_DOCUMENTS` documents or no word is shared by two documents: nothing to learn from. At most
+    `sample` documents (a stratified random sample) are used, so the cost is bounded whatever the window's size.
+    """
+    labelled = np.asarray(labelled, dtype=bool)
+    n = len(labelled)
+    if counts.shape[0] != n:
+        raise ValueError(f"{counts.shape[0]} rows of counts for {n} documents")
+    positives = int(labelled.sum())
+    if min(positives, n - positives) < max(MIN_LEARNING_DOCUMENTS, folds):
+        return None
+    rows = np.arange(n)
+    if n > sample:
+        rng = np.random.default_rng(seed)
+        rows = np.sort(
+            np.concatenate([
+                rng.choice(np.flatnonzero(labelled), max(folds, round(sample * positives / n)), replace=False),
+                rng.choice(np.flatnonzero(~labelled), max(folds, round(sample * (n - positives) / n)), replace=False),
+            ])
+        )  # fmt: skip
+    keep = np.flatnonzero([not technology_vocabulary.is_seed(str(w)) for w in vocabulary])
+    matrix = sparse.csr_matrix(counts, dtype=np.float64)[rows][:, keep]
+    document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    matrix = matrix[:, np.flatnonzero(document_frequency >= 2)]  # a word of one document generalises to none
+    if matrix.shape[1] == 0:
+        return None
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    features = TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
+    target = labelled[rows]
+    scores = np.zeros(len(rows), dtype=np.float64)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(rows)), target):
+        model = LogisticRegression(max_iter=1_000)
+        model.fit(features[train], target[train])
+        scores[test] = model.predict_proba(features[test])[:, 1]
+    frequency = float(scores[target].mean())
+    return frequency if frequency > 0.0 else None
+
+
+def source_technology_shares(
+    sources: Sequence[str], labelled: np.ndarray, label_frequency: float | None
+) -> dict[str, float] | None:
+    """The share of each source's documents that are about technology, as the seed hits and *c* estimate it.
+
+    A source's seed-hit rate r divided by the label frequency c (`seed_label_frequency`) estimates how much of its
+    output is technology (clipped to 1): a technology publisher whose headlines name a seed four times as often
+    as a general one is mostly technology, though most of its headlines name none. The rate is shrunk towards the
+    window's (a prior worth one seed-hitting document: ``(hits + 1) / (documents + 1 / base)``) so that a source
+    of a handful of documents cannot look specialised by chance. None with fewer than two sources (nothing to
+    tell apart) or without a label frequency.
+    """
+    labelled = np.asarray(labelled, dtype=bool)
+    if label_frequency is None or len(sources) != len(labelled) or len(set(sources)) < 2:
+        return None
+    base = float(labelled.mean())
+    if base <= 0.0:
+        return None
+    hits: dict[str, int] = {}
+    documents: dict[str, int] = {}
+    for source, hit in zip(sources, labelled.tolist(), strict=True):
+        documents[source] = documents.get(source, 0) + 1
+        hits[source] = hits.get(source, 0) + int(hit)
+    return {
+        source: min(1.0, (hits[source] + 1.0) / (documents[source] + 1.0 / base) / label_frequency)
+        for source in documents
+    }

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from models.boilerplate import Boilerplate, generic_words, is_source_name, source_boilerplate, source_name_words
 from models.embeddings import centre_by_language, centre_vectors, normalise_rows, stop_words
@@ -56,6 +57,10 @@ class TopicFit:
     similarities: np.ndarray  # cosine of each document to its topic centroid (0 for outliers)
     topics: list[FitTopic] = field(default_factory=list)
     boilerplate: dict[str, Boilerplate] = field(default_factory=dict)  # words left out as source boilerplate
+    # Documents x words the topics were described with (boilerplate left out), rows in `doc_ids` order: what the
+    # technology score learns the seeds' label frequency from (`models.technology.seed_label_frequency`).
+    word_counts: sparse.csr_matrix | None = None
+    words: list[str] = field(default_factory=list)
 
     def topic(self, fit_topic: int) -> FitTopic:
         return next(t for t in self.topics if t.fit_topic == fit_topic)
@@ -316,7 +321,7 @@ def fit_topics(
                 term_shares=described.shares,
             )
         )
-    return TopicFit(ids, assignments, similarities, topics, boilerplate)
+    return TopicFit(ids, assignments, similarities, topics, boilerplate, counts, vocabulary)
 
 
 def _centred(raw: np.ndarray, languages: Sequence[str | None] | None, config: TopicConfig) -> np.ndarray:

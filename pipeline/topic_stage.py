@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.technology import RESEARCH_KINDS, TechnologyVocabulary, load_vocabulary, technology, technology_terms
+from models.technology import (
+    RESEARCH_KINDS,
+    TechnologyVocabulary,
+    load_vocabulary,
+    seed_label_frequency,
+    source_technology_shares,
+    technology,
+    technology_terms,
+)
 from models.topics import TopicConfig, TopicError, TopicFit, fit_topics, link_topics, topic_document
 from pipeline.config import Config
 from warehouse.db import Warehouse
@@ -210,6 +218,8 @@ def describe_fit(
     research_in_window = any(d.kind in RESEARCH_KINDS for d in by_id.values())
     base_rate = len(with_market) / len(fit.doc_ids) if fit.doc_ids else None  # evidence any document shows
     vocabulary = technology_vocabulary()
+    source_of_document = source_technology(fit, [by_id[d] for d in fit.doc_ids], with_market, vocabulary)
+    source_base = float(source_of_document.mean()) if source_of_document is not None else None
     versions = []
     for topic in fit.topics:
         members = [fit.doc_ids[i] for i in topic.members]
@@ -220,6 +230,12 @@ def describe_fit(
             research_documents=(sum(by_id[d].kind in RESEARCH_KINDS for d in members) if research_in_window else None),
             vocabulary=vocabulary,
             base_rate=base_rate,
+            source_share=(
+                float(source_of_document[topic.members].mean())
+                if source_of_document is not None and len(topic.members)
+                else None
+            ),
+            source_base=source_base,
         )
         versions.append(
             TopicVersion(
@@ -235,6 +251,32 @@ def describe_fit(
             )
         )
     return versions
+
+
+def source_technology(
+    fit: TopicFit, documents: Sequence[WindowDocument], with_market: set[str], vocabulary: TechnologyVocabulary
+) -> np.ndarray | None:
+    """Per fit document, the technology share of its source (`models.technology.source_technology_shares`).
+
+    Patents and publications are left out of it: they have the research part of the score, and counting their
+    sources again would count the same fact twice; they get the mean of the other documents (no excess). None
+    when fewer than two sources of other kinds are in the window (nothing to tell sources apart by) or the label
+    frequency cannot be learnt; the classifier behind it only runs when there are two sources or more.
+    """
+    other = np.array([d.kind not in RESEARCH_KINDS for d in documents], dtype=bool)
+    sources = [d.source for d, keep in zip(documents, other, strict=True) if keep]
+    if len(set(sources)) < 2 or fit.word_counts is None:
+        return None
+    labelled = np.array([d.doc_id in with_market for d in documents], dtype=bool)
+    rows = np.flatnonzero(other)
+    frequency = seed_label_frequency(fit.word_counts[rows], fit.words, labelled[rows], vocabulary)
+    shares = source_technology_shares(sources, labelled[rows], frequency)
+    if shares is None:
+        return None
+    values = np.array([shares[source] for source in sources], dtype=np.float64)
+    out = np.full(len(documents), float(values.mean()))
+    out[rows] = values
+    return out
 
 
 def _known_centroids(warehouse: Warehouse, space: str) -> tuple[list[KnownTopic], np.ndarray]:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from models.technology import load_vocabulary, technology, technology_terms
+from models.technology import (
+    load_vocabulary,
+    seed_label_frequency,
+    source_technology_shares,
+    technology,
+    technology_terms,
+)
+from models.topic_words import vocabulary_matrix
 
 VOCABULARY = load_vocabulary(["Wärmepumpe", "Elektrolyseur", "künstliche Intelligenz", "KI"])
 
@@ -80,3 +88,104 @@ def test_everyday_market_words_are_not_technology_evidence_but_cross_cutting_tec
         {"de": ["Roboter"]},
     )
     assert chosen == {"Telemedizin", "digitale Gesundheit", "Power-to-Heat", "Roboter"}
+
+
+def _headlines(seed: int = 0) -> tuple[list[list[str]], list[str], np.ndarray]:
+    """Tokenised headlines of two publishers: a technology one and a general one.
+
+    Technology headlines share gadget words; one in four also names the seed "wärmepumpe". General headlines are
+    about football and politics and name no seed.
+    """
+    rng = np.random.default_rng(seed)
+    tech_words = ["update", "smartphone", "akku", "display", "app", "chip", "software", "router"]
+    other_words = ["trainer", "bundesliga", "koalition", "wahl", "polizei", "urteil", "sieg", "kanzler"]
+    tokens, sources, labelled = [], [], []
+    for i in range(1_200):
+        tech = i < 500
+        words = list(rng.choice(tech_words if tech else other_words, size=4))
+        named = tech and rng.random() < 0.25
+        if named:
+            words.append("wärmepumpe")
+        tokens.append(words)
+        sources.append("technews" if tech and i % 5 else "general")  # four in five technology headlines
+        labelled.append(named)
+    return tokens, sources, np.array(labelled)
+
+
+def test_the_label_frequency_is_the_share_of_technology_documents_that_name_a_seed() -> None:
+    tokens, _, labelled = _headlines()
+    counts, vocabulary = vocabulary_matrix(tokens)
+    frequency = seed_label_frequency(counts, vocabulary, labelled, VOCABULARY)
+    # 500 technology headlines, 25 % of them name the seed: g(x) is about 0.25 for each, so c is about 0.25;
+    # had the seed itself been a feature, g would have learnt the labelling rule and c would be near 1.
+    assert frequency is not None and 0.15 < frequency < 0.35
+    assert seed_label_frequency(counts[:40], vocabulary, labelled[:40], VOCABULARY) is None  # too few to learn
+    with pytest.raises(ValueError, match="rows"):
+        seed_label_frequency(counts, vocabulary, labelled[:10], VOCABULARY)
+
+
+def test_a_technology_publishers_topic_is_technology_though_few_of_its_headlines_name_a_seed() -> None:
+    tokens, sources, labelled = _headlines()
+    counts, vocabulary = vocabulary_matrix(tokens)
+    frequency = seed_label_frequency(counts, vocabulary, labelled, VOCABULARY)
+    shares = source_technology_shares(sources, labelled, frequency)
+    assert shares is not None
+    # technews: 400 headlines, all technology, a quarter name the seed: (hits + 1) / (400 + 1 / base) / c is about 1
+    assert shares["technews"] > 0.8 and shares["general"] < 0.4
+    assert source_technology_shares(["one"] * len(sources), labelled, frequency) is None  # one source: nothing
+    assert source_technology_shares(sources, labelled, None) is None
+    per_document = np.array([shares[s] for s in sources])
+    gadgets = technology(
+        ["update", "smartphone", "akku", "display", "app"],
+        documents=400,
+        with_lead_market=int(labelled[:400].sum()),
+        research_documents=None,
+        vocabulary=VOCABULARY,
+        base_rate=float(labelled.mean()),
+        source_share=float(per_document[[i for i in range(500) if i % 5]].mean()),
+        source_base=float(per_document.mean()),
+    )
+    football = technology(
+        ["trainer", "bundesliga", "sieg", "wahl", "urteil"],
+        documents=700,
+        with_lead_market=0,
+        research_documents=None,
+        vocabulary=VOCABULARY,
+        base_rate=float(labelled.mean()),
+        source_share=float(per_document[500:].mean()),
+        source_base=float(per_document.mean()),
+    )
+    assert gadgets.score >= 0.5 > football.score
+    assert gadgets.sources is not None and gadgets.sources > 0.5 and football.sources == 0.0
+    evidence = gadgets.evidence()
+    assert evidence["source_share"] == round(gadgets.sources, 4)
+    assert evidence["source_base_rate"] == round(float(per_document.mean()), 4)
+    alone = technology(["update"], documents=10, with_lead_market=0, research_documents=None, vocabulary=VOCABULARY)
+    assert alone.sources is None and alone.evidence()["source_share"] is None
+
+
+def test_the_topic_stage_gives_each_document_its_sources_share_and_leaves_research_to_the_research_part() -> None:
+    from datetime import date
+
+    from models.topics import TopicFit
+    from pipeline.topic_stage import source_technology
+    from warehouse.topics import WindowDocument
+
+    tokens, sources, labelled = _headlines()
+    counts, vocabulary = vocabulary_matrix(tokens)
+    ids = [f"d{i:05d}" for i in range(len(tokens))]
+    fit = TopicFit(ids, np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids)), word_counts=counts, words=vocabulary)
+    kinds = ["patent" if i % 50 == 7 else "news" for i in range(len(ids))]  # a few patents among them
+    documents = [
+        WindowDocument(doc_id, kind, date(2023, 1, 1), None, None, source, "de")
+        for doc_id, kind, source in zip(ids, kinds, sources, strict=True)
+    ]
+    with_market = {doc_id for doc_id, hit in zip(ids, labelled, strict=True) if hit}
+    shares = source_technology(fit, documents, with_market, VOCABULARY)
+    assert shares is not None and len(shares) == len(ids)
+    news = np.array([k == "news" for k in kinds])
+    technews = np.array([s == "technews" for s in sources])
+    assert shares[news & technews].min() > 0.8 > 0.4 > shares[news & ~technews].max()
+    assert np.allclose(shares[~news], shares[news].mean())  # patents: no excess either way
+    one_source = [WindowDocument(d.doc_id, d.kind, d.published, None, None, "wire", "de") for d in documents]
+    assert source_technology(fit, one_source, with_market, VOCABULARY) is None
