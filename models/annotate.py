@@ -10,9 +10,12 @@ languages (the main language is chosen from samples of the whole text), very lon
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
@@ -120,6 +123,8 @@ class Annotator:
     _classifier: LeadMarketClassifier | None = None
     _extractors: dict[str, TermExtractor] = field(default_factory=dict)
     _keys: dict[str, LemmaKeys] = field(default_factory=dict)
+    _phrases: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (lang, phrase) -> lemma keys
+    _phrases_restored: int = 0
 
     def pipeline(self, lang: str) -> tuple[Language, str]:
         """The spaCy pipeline for `lang` and its name, loaded on first use."""
@@ -166,11 +171,60 @@ class Annotator:
             self.annotate(_WARM_TEXTS.get(lang, "Text"))
 
     def phrase_keys(self, phrase: str, lang: str) -> tuple[str, ...]:
-        """Lemma keys of a short phrase (seed terms, descriptions), the same way documents are keyed."""
+        """Lemma keys of a short phrase (seed terms, descriptions), the same way documents are keyed.
+
+        Kept per phrase: the classifier keys every seed twice (as a seed and in its market's profile), and a
+        process may start from the keys an earlier one computed (`restore_phrase_keys`).
+        """
+        known = self._phrases.get((lang, phrase))
+        if known is not None:
+            return known
         nlp, _ = self.pipeline(lang)
         keys: list[str | None] = []
         self.lemma_keys(lang).scan(Tokens.of(nlp(phrase)), keys)
-        return tuple(key for key in keys if key is not None)
+        result = tuple(key for key in keys if key is not None)
+        self._phrases[(lang, phrase)] = result
+        return result
+
+    def phrase_key_fingerprint(self) -> str:
+        """What the phrase keys depend on: the settings, spaCy's and HanTa's versions, and this package's code and
+        data (lexicons, rules). Keys stored under another fingerprint are never used."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        digest = hashlib.sha256(repr(_settings_key(self.settings)).encode())
+        for package in ("spacy", "HanTa", "simplemma"):
+            try:
+                digest.update(f"{package}={version(package)};".encode())
+            except PackageNotFoundError:
+                digest.update(f"{package}=none;".encode())
+        root = Path(__file__).resolve().parent
+        for path in sorted([*root.glob("*.py"), *(root / "data").glob("*")]):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()[:32]
+
+    def known_phrase_keys(self) -> dict[str, dict[str, list[str]]]:
+        """Every phrase keyed so far, by language, for a later process (`restore_phrase_keys`)."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for (lang, phrase), keys in sorted(self._phrases.items()):
+            out.setdefault(lang, {})[phrase] = list(keys)
+        return out
+
+    def restore_phrase_keys(self, known: Mapping[str, Mapping[str, Sequence[str]]]) -> int:
+        """Take phrase keys computed by an earlier process with the same fingerprint; returns how many."""
+        restored = 0
+        for lang, phrases in known.items():
+            for phrase, keys in phrases.items():
+                if isinstance(phrase, str) and all(isinstance(k, str) for k in keys):
+                    self._phrases.setdefault((str(lang), phrase), tuple(keys))
+                    restored += 1
+        self._phrases_restored = len(self._phrases)
+        return restored
+
+    @property
+    def new_phrase_keys(self) -> int:
+        """Phrases keyed in this process beyond those restored: worth keeping for the next one."""
+        return len(self._phrases) - self._phrases_restored
 
     def annotate(self, text: str | None, title: str | None = None) -> Annotation:
         """Language, terms, places, actors and lead markets of one document (title and text)."""
@@ -224,16 +278,21 @@ class Annotator:
 _ANNOTATORS: dict[tuple[Any, ...], Annotator] = {}
 
 
-def annotator_for(settings: LanguageSettings | None = None) -> Annotator:
-    """The process's `Annotator` for these settings, built on first use (pipelines and seeds load once)."""
-    settings = settings or LanguageSettings()
-    key = (
+def _settings_key(settings: LanguageSettings) -> tuple[Any, ...]:
+    """The settings that make annotators differ."""
+    return (
         settings.languages,
         tuple(sorted(settings.trained.items())),
         settings.max_chunk_chars,
         settings.min_words,
         settings.detect_chars,
     )
+
+
+def annotator_for(settings: LanguageSettings | None = None) -> Annotator:
+    """The process's `Annotator` for these settings, built on first use (pipelines and seeds load once)."""
+    settings = settings or LanguageSettings()
+    key = _settings_key(settings)
     if key not in _ANNOTATORS:
         _ANNOTATORS[key] = Annotator(settings=settings)
     return _ANNOTATORS[key]

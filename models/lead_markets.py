@@ -160,8 +160,6 @@ class LeadMarketClassifier:
         self._idf: dict[str, np.ndarray] = {}
         self._profiles: dict[str, np.ndarray] = {}  # markets x vocabulary, dense: nine rows of a few thousand
         self._features: dict[str, np.ndarray] = {}
-        from sklearn.feature_extraction.text import TfidfVectorizer  # 5 s to import: only where it is used
-
         for lang in languages:
             seeds = self._seeds(lang, keys)
             index: dict[str, list[tuple[tuple[str, ...], _Seed]]] = {}
@@ -171,12 +169,11 @@ class LeadMarketClassifier:
                 candidates.sort(key=lambda item: -len(item[0]))
             self._index[lang] = index
             self._single[lang] = {key[0]: seed for key, seed in seeds.items() if len(key) == 1}
-            profiles = [self._profile(m, lang, keys) for m in self.markets]
-            vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2")
-            self._profiles[lang] = vectorizer.fit_transform(profiles).toarray()
-            self._vocabulary[lang] = {str(word): int(column) for word, column in vectorizer.vocabulary_.items()}
-            self._idf[lang] = vectorizer.idf_
-            self._features[lang] = vectorizer.get_feature_names_out()
+            features, idf, matrix = tfidf_profiles([self._profile(m, lang, keys) for m in self.markets])
+            self._profiles[lang] = matrix
+            self._vocabulary[lang] = {word: column for column, word in enumerate(features)}
+            self._idf[lang] = idf
+            self._features[lang] = np.array(features, dtype=object)
 
     def _seeds(self, lang: str, keys: KeyFunction) -> dict[tuple[str, ...], _Seed]:
         seeds: dict[tuple[str, ...], _Seed] = {}
@@ -311,8 +308,24 @@ class LeadMarketClassifier:
         return out
 
 
-def _identity(words: list[str]) -> list[str]:
-    return words
+def tfidf_profiles(profiles: Sequence[Sequence[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The vocabulary (sorted), its idf and the l2-normalised sublinear TF-IDF rows of the market profiles.
+
+    The same numbers as scikit-learn's ``TfidfVectorizer(sublinear_tf=True, norm="l2")`` over these word lists
+    (smooth idf ``ln((1 + n) / (1 + df)) + 1``, tf ``1 + ln(count)``, columns in sorted order), in a few lines of
+    numpy: nine short profiles do not need scikit-learn, whose import cost every language-step process seconds.
+    """
+    features = sorted({word for profile in profiles for word in profile})
+    column = {word: i for i, word in enumerate(features)}
+    counts = np.zeros((len(profiles), len(features)), dtype=np.float64)
+    for row, profile in enumerate(profiles):
+        for word, count in Counter(profile).items():
+            counts[row, column[word]] = count
+    document_frequency = (counts > 0).sum(axis=0)
+    idf = np.log((1.0 + len(profiles)) / (1.0 + document_frequency)) + 1.0
+    weights = np.where(counts > 0, np.log(np.where(counts > 0, counts, 1.0)) + 1.0, 0.0) * idf
+    norms = np.sqrt((weights * weights).sum(axis=1, keepdims=True))
+    return features, idf, np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
 
 
 @functools.lru_cache(maxsize=4)

@@ -22,6 +22,7 @@ from models.annotate import Annotator, annotator_for
 from models.lead_markets import LeadMarketData
 from pipeline.config import Config
 from pipeline.language_work import LanguagePool, annotate_here, worker_count
+from pipeline.runtime import keep_phrase_keys, restore_phrase_keys
 from warehouse import Warehouse
 from warehouse.language import (
     PendingDocument,
@@ -62,6 +63,7 @@ def run_language_step(
     """
     settings = config.language
     annotator = annotator or annotator_for(settings)
+    restore_phrase_keys(annotator)  # the seed terms' keys of an earlier run: seconds saved at every start
     recorded = (
         warehouse.runs.child(parent, "language", config_hash=config.config_hash())
         if parent is not None
@@ -99,6 +101,7 @@ def run_language_step(
             if progress:
                 progress("language", done, total)
         compact_days(warehouse, touched)
+        keep_phrase_keys(annotator)
         result_counts = {key: int(counts[key]) for key in ("pending", *COUNT_KEYS)}
         result_counts["processes"] = workers
         run.counts, run.status = result_counts, "partial" if result_counts["failed"] else "ok"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import json
 import logging
 import os
 import sys
@@ -27,13 +28,19 @@ import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.annotate import Annotator
 
 CACHED_PACKAGES = ("umap", "pynndescent")
 log = logging.getLogger("foresight.runtime")
 
 
 def user_cache_dir() -> Path:
-    """The user's cache folder for foresight (created on demand by the caller)."""
+    """The user's cache folder for foresight (created on demand by the caller); ``$FORESIGHT_CACHE_DIR`` if set."""
+    if os.environ.get("FORESIGHT_CACHE_DIR"):
+        return Path(os.environ["FORESIGHT_CACHE_DIR"])
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "foresight"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -118,3 +125,43 @@ class _CachingFinder(importlib.abc.MetaPathFinder):
             exec_module._caches = True  # type: ignore[attr-defined]  # a loader shared by modules is wrapped once
             loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
+
+
+def phrase_key_file(fingerprint: str) -> Path:
+    """Where the language step keeps the lemma keys of the seed terms for annotators of this fingerprint."""
+    return user_cache_dir() / "phrase_keys" / f"{fingerprint}.json"
+
+
+def restore_phrase_keys(annotator: Annotator) -> int:
+    """Give `annotator` the seed terms' lemma keys an earlier process computed (same code, data and settings).
+
+    Keying the ~1,500 seed terms of the lead markets runs each through spaCy and HanTa: 5-10 s at every start of a
+    language step, more than the step then spends on a few thousand abstracts. The keys depend only on the
+    fingerprint (`Annotator.phrase_key_fingerprint`), so they are read back instead. A missing or unreadable file
+    just means computing them; returns how many were restored.
+    """
+    path = phrase_key_file(annotator.phrase_key_fingerprint())
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError) as exc:
+        log.debug("phrase keys not read from %s: %s", path, exc)
+        return 0
+    return annotator.restore_phrase_keys(known) if isinstance(known, dict) else 0
+
+
+def keep_phrase_keys(annotator: Annotator) -> bool:
+    """Write the annotator's phrase keys for later processes when it computed new ones; True if written."""
+    if not annotator.new_phrase_keys:
+        return False
+    path = phrase_key_file(annotator.phrase_key_fingerprint())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(annotator.known_phrase_keys(), ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)  # atomic: a reader sees the old file or the whole new one
+    except OSError as exc:
+        log.debug("phrase keys not kept in %s: %s", path, exc)
+        return False
+    return True

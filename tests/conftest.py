@@ -26,6 +26,10 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     _numba_cache = tempfile.mkdtemp(prefix="foresight-tests-numba-")
     os.environ["NUMBA_CACHE_DIR"] = _numba_cache
     atexit.register(shutil.rmtree, _numba_cache, True)
+if "FORESIGHT_CACHE_DIR" not in os.environ:  # the seed terms' lemma keys too (`pipeline.runtime`)
+    _foresight_cache = tempfile.mkdtemp(prefix="foresight-tests-cache-")
+    os.environ["FORESIGHT_CACHE_DIR"] = _foresight_cache
+    atexit.register(shutil.rmtree, _foresight_cache, True)
 configure_runtime()  # this process too: what it compiles first (UMAP, in `topic_model_ready`) the later ones load
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from models.lead_markets import load_lead_markets
@@ -109,3 +111,42 @@ def test_real_texts() -> None:
     assert market_ids(ki_item["html"], ki_item["title"])[0] == "digitale_kommunikation"
     speech = real_texts()["bundestag:ID209300100"]["text"]
     assert "ressourceneffizienz" in market_ids(speech)[:3]
+
+
+def test_market_profiles_have_scikit_learns_tfidf_numbers_without_importing_it() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from models.lead_markets import tfidf_profiles
+
+    profiles = [["wasserstoff", "elektrolyseur", "wasserstoff", "stahl"], ["schule", "lernen", "stahl"], []]
+    reference = TfidfVectorizer(analyzer=lambda words: words, sublinear_tf=True, norm="l2")
+    expected = reference.fit_transform(profiles).toarray()
+    features, idf, matrix = tfidf_profiles(profiles)
+    assert features == list(reference.get_feature_names_out())
+    assert idf == pytest.approx(reference.idf_, abs=1e-15)
+    assert matrix == pytest.approx(expected, abs=1e-15)
+    assert matrix[2].sum() == 0.0  # an empty profile stays a zero row
+
+
+def test_the_seed_terms_lemma_keys_are_computed_once_and_read_back_by_later_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.annotate import Annotator
+    from pipeline.runtime import keep_phrase_keys, phrase_key_file, restore_phrase_keys
+
+    monkeypatch.setenv("FORESIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    first = Annotator()
+    assert restore_phrase_keys(first) == 0 and not keep_phrase_keys(first)  # nothing keyed yet, nothing to keep
+    before = first.annotate(DUISBURG)
+    computed = first.new_phrase_keys
+    assert computed > 500  # every seed term of the nine markets and the cross-cutting technologies
+    assert keep_phrase_keys(first)
+    second = Annotator()
+    assert restore_phrase_keys(second) == computed
+    after = second.annotate(DUISBURG)
+    assert second.new_phrase_keys == 0  # not one seed keyed again
+    assert after.lead_markets == before.lead_markets and after.lead_markets
+    path = phrase_key_file(second.phrase_key_fingerprint())
+    path.write_text("{damaged", encoding="utf-8")
+    assert restore_phrase_keys(Annotator()) == 0  # a damaged file is computed again, not trusted
+    assert second.phrase_key_fingerprint() == first.phrase_key_fingerprint()
