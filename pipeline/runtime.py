@@ -14,6 +14,10 @@ first UMAP fit of 600 vectors on an idle 2-core machine against 1 s for the seco
 
 numba checks each cached entry against its function's source file and the machine, so an upgraded UMAP or a
 different CPU compiles afresh. Nothing is imported here: commands that never cluster stay as quick as before.
+
+The language step keeps the seed terms' lemma keys in the same folder (`restore_phrase_keys`, `keep_phrase_keys`),
+under a fingerprint of the code, data and settings that computed them. ``$FORESIGHT_CACHE_DIR`` overrides the
+folder (the tests use a folder of their own).
 """
 
 from __future__ import annotations
