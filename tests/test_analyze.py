@@ -403,3 +403,61 @@ def test_terms_technologies_birth_and_point_in_time_words(db_path: Path, cli: Ca
     then = json.loads(cli("--config", config, "emerging", "--as-of", "2022-06-30", "--format", "json").stdout)
     first_fit = {r[1]: r[2] for r in versions if r[0] == early.fit_run_id}
     assert {r["id"]: r["label"] for r in then} == first_fit  # the words of the fit behind those scores
+
+
+NEWS_VOCABULARY = {
+    "gadget": ["Update", "Handy", "Version", "Funktion", "Nutzer", "Passwort", "Sicherheitslücke", "Angreifer"],
+    "energy": ["Heizung", "Dämmung", "Heizkörper", "Umweltwärme", "Heizkosten", "Sanierung", "Kessel", "Wärme"],
+    "football": ["Trainer", "Bundesliga", "Tor", "Abwehr", "Stürmer", "Transfer", "Derby", "Niederlage"],
+    "politics": ["Koalition", "Kanzler", "Wahl", "Partei", "Umfrage", "Opposition", "Minister", "Gesetz"],
+}
+NEWS_SOURCES = {"gadget": "technews", "energy": "technews", "football": "general", "politics": "general"}
+NAMES_A_SEED = {"gadget": 4, "energy": 2, "football": 0, "politics": 0}  # every n-th document names a seed
+
+
+def test_a_technology_publishers_topic_is_a_technology_though_few_of_its_headlines_name_one(db_path: Path) -> None:
+    """Two publishers: a technology one (gadgets, heating) and a general one (football, politics). A quarter of
+    the gadget headlines name a technology seed, no more than chance in this window; the publisher's
+    specialisation is what makes the topic a technology, and the football topic stays none."""
+    rng = np.random.default_rng(1)
+    documents, seeded = [], set()
+    for group, words in NEWS_VOCABULARY.items():
+        per_quarter = 20 if group in ("gadget", "football") else 10
+        for quarter in range(8):
+            start = add_periods(date(2021, 1, 1), quarter, "quarter")
+            for i in range(per_quarter):
+                text = " ".join(rng.choice(words, size=8))
+                doc_id = f"{NEWS_SOURCES[group]}:{group}-{quarter}-{i}"
+                documents.append(
+                    Document(doc_id=doc_id, kind="news", source=NEWS_SOURCES[group], title=text[:40], text=text,
+                             url=f"https://example.org/{doc_id}", published=start + timedelta(days=i % 80),
+                             language="de")
+                )  # fmt: skip
+                if NAMES_A_SEED[group] and i % NAMES_A_SEED[group] == 0:
+                    seeded.add(doc_id)
+    with Warehouse.open_writer(db_path) as wh:
+        with wh.runs.start("import", source="test") as run:
+            upsert_documents(wh, documents, run.id)
+        wh.con.executemany(
+            "insert into doc_lead_markets (doc_id, lead_market_id, score, evidence) values (?, ?, ?, ?::json)",
+            [(d, "digitale_kommunikation", 0.6, json.dumps({"seed_terms": [{"term": "KI"}]})) for d in sorted(seeded)],
+        )
+        wh.con.execute(
+            """insert into doc_language (doc_id, language, n_words, status, content_hash, run_id, processed_at,
+                                         published, kind)
+               select doc_id, 'de', 8, 'processed', content_hash, 0, now(), published, kind from documents"""
+        )
+        recount(wh)
+    analyze(db_path)
+    rows = query(db_path, "select top_terms, is_technology, technology_evidence from v_emerging_topics")
+    by_group = {}
+    for terms, is_technology, evidence in rows:
+        group = next(
+            g for g, words in NEWS_VOCABULARY.items() if words[0].lower() in terms or words[1].lower() in terms
+        )
+        by_group[group] = (is_technology, json.loads(evidence) if isinstance(evidence, str) else evidence)
+    gadget, football = by_group["gadget"], by_group["football"]
+    assert gadget[0] and not football[0]
+    assert gadget[1]["lead_market_share"] < 0.2  # its own seed hits are barely above the window's 20 %
+    assert gadget[1]["source_share"] > 0.5 and gadget[1]["source_raw_share"] > gadget[1]["source_base_rate"]
+    assert football[1]["source_share"] == 0.0
