@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
+import io
 import itertools
 import re
 from collections.abc import Callable, Iterable
@@ -29,6 +31,7 @@ from spacy.language import Language
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
+from models.startup_cache import load_or_build
 from models.vocabulary import HAS_LETTER, general_frequencies
 
 HANTA_MODELS: dict[str, str] = {"de": "morphmodel_ger.pgz", "en": "morphmodel_en.pgz"}
@@ -309,8 +312,14 @@ def hanta_lexicon(lang: str) -> dict[tuple[str, bool], tuple[str, str]]:
     resource = resources.files("models.data").joinpath(f"hanta_lexicon_{lang}.tsv.gz")
     if not resource.is_file():
         return {}
+    packed = resource.read_bytes()
+    fingerprint = hashlib.sha256(packed).hexdigest()[:32]
+    return load_or_build(f"hanta-lexicon-{lang}", fingerprint, lambda: _parse_lexicon(packed))
+
+
+def _parse_lexicon(packed: bytes) -> dict[tuple[str, bool], tuple[str, str]]:
     lexicon: dict[tuple[str, bool], tuple[str, str]] = {}
-    with resource.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
+    with gzip.open(io.BytesIO(packed), "rt", encoding="utf-8") as handle:
         for line in handle:
             if line.startswith("#"):
                 continue

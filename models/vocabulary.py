@@ -15,6 +15,8 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 
+from models.startup_cache import load_or_build
+
 HAS_LETTER = re.compile(r"[^\W\d_]")  # a word has at least one letter (not only digits or symbols)
 # The Zipf value treated as "everyday": specificity = (ZIPF_EVERYDAY - zipf) / ZIPF_EVERYDAY.
 ZIPF_EVERYDAY = 6.0
@@ -37,9 +39,14 @@ FEMININE_BASE_FREQUENCY = 1e-6
 @functools.lru_cache(maxsize=4)
 def general_frequencies(lang: str) -> Mapping[str, float]:
     """wordfreq's general-language word frequencies (lower-case word -> share of all words), loaded once."""
-    from wordfreq import get_frequency_dict
+    from importlib.metadata import version
 
-    return get_frequency_dict(lang)
+    def build() -> dict[str, float]:
+        from wordfreq import get_frequency_dict  # imported only to build: the import alone takes most of a second
+
+        return get_frequency_dict(lang)
+
+    return load_or_build(f"wordfreq-{lang}", version("wordfreq"), build)
 
 
 @functools.lru_cache(maxsize=2)

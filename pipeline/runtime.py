@@ -34,21 +34,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from models.startup_cache import user_cache_dir
+
 if TYPE_CHECKING:
     from models.annotate import Annotator
 
 CACHED_PACKAGES = ("umap", "pynndescent")
 log = logging.getLogger("foresight.runtime")
-
-
-def user_cache_dir() -> Path:
-    """The user's cache folder for foresight (created on demand by the caller); ``$FORESIGHT_CACHE_DIR`` if set."""
-    if os.environ.get("FORESIGHT_CACHE_DIR"):
-        return Path(os.environ["FORESIGHT_CACHE_DIR"])
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "foresight"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "foresight"
 
 
 def configure_runtime(packages: Sequence[str] = CACHED_PACKAGES) -> Path | None:

@@ -150,3 +150,23 @@ def test_the_seed_terms_lemma_keys_are_computed_once_and_read_back_by_later_runs
     path.write_text("{damaged", encoding="utf-8")
     assert restore_phrase_keys(Annotator()) == 0  # a damaged file is computed again, not trusted
     assert second.phrase_key_fingerprint() == first.phrase_key_fingerprint()
+
+
+def test_start_up_data_is_built_once_and_read_back_and_a_damaged_entry_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.startup_cache import load_or_build, startup_file
+
+    monkeypatch.setenv("FORESIGHT_CACHE_DIR", str(tmp_path))
+    builds: list[int] = []
+
+    def build() -> dict[str, float]:
+        builds.append(1)
+        return {"wärmepumpe": 1e-6, "und": 0.02}
+
+    assert load_or_build("frequencies", "v1", build) == {"wärmepumpe": 1e-6, "und": 0.02}
+    assert load_or_build("frequencies", "v1", build) == {"wärmepumpe": 1e-6, "und": 0.02} and len(builds) == 1
+    assert load_or_build("frequencies", "v2", build) and len(builds) == 2  # other data: built afresh
+    startup_file("frequencies", "v1").write_bytes(b"\x80\x05truncated")
+    assert load_or_build("frequencies", "v1", build) == {"wärmepumpe": 1e-6, "und": 0.02} and len(builds) == 3
+    assert load_or_build("frequencies", "v1", build) and len(builds) == 3  # and replaced by a good one
