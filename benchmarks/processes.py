@@ -36,6 +36,10 @@ class Measured:
     returncode: int
     stdout: str = field(repr=False)
     stderr: str = field(repr=False)
+    # The highest sum of PSS (proportional set size) over the tree: forked workers share the pages they inherited
+    # copy-on-write, which the RSS sum counts once per process; PSS splits each shared page among its sharers, so
+    # the sum is the memory the tree really occupies (None where /proc has no smaps_rollup).
+    tree_pss_peak_mb: float | None = None
 
     def brief(self) -> dict[str, Any]:
         """The numbers and the last line of stdout (a command's summary), for a results file."""
@@ -75,10 +79,30 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
+def tree_pss_bytes(root: int) -> int | None:
+    """PSS summed over `root` and its descendants, from ``/proc/PID/smaps_rollup`` (None if unreadable)."""
+    children, total, todo = _children_map(), 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except FileNotFoundError:
+            if pid == root:
+                return None
+        except OSError:
+            pass
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def measure(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Measured:
     """Run `command` to its end, sampling its process tree; stdout and stderr go to `log`.out / `log`.err."""
     stdout_path, stderr_path = log.with_suffix(".out"), log.with_suffix(".err")
-    samples_rss, samples_load = [0], []
+    samples_rss, samples_pss, samples_load = [0], [0], []
     with open(stdout_path, "w", encoding="utf-8") as out, open(stderr_path, "w", encoding="utf-8") as err:
         started = time.monotonic()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -87,6 +111,9 @@ def measure(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Me
         def sample() -> None:
             while not done.wait(SAMPLE_S):
                 samples_rss.append(tree_rss_bytes(proc.pid))
+                pss = tree_pss_bytes(proc.pid)
+                if pss is not None:
+                    samples_pss.append(pss)
                 samples_load.append(os.getloadavg()[0])
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -103,6 +130,7 @@ def measure(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Me
         cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
         maxrss_mb=round(usage.ru_maxrss / 1024, 1),
         tree_peak_mb=round(max(samples_rss) / 2**20, 1),
+        tree_pss_peak_mb=round(max(samples_pss) / 2**20, 1) if len(samples_pss) > 1 else None,
         load_mean=round(sum(samples_load) / len(samples_load), 2),
         load_max=round(max(samples_load), 2),
         returncode=proc.returncode,

@@ -330,6 +330,10 @@ def summarise(entry: dict[str, Any]) -> dict[str, Any]:
         "foresight_s": seconds,
         "foresight_cpu_s": cpu,
         "foresight_peak_mb": max(fs["import"]["tree_peak_mb"], fs["analyze"]["tree_peak_mb"]),
+        "foresight_pss_peak_mb": max(
+            (fs[step].get("tree_pss_peak_mb") or 0.0 for step in ("import", "analyze")), default=0.0
+        )
+        or None,
         "foresight_load": round((fs["import"]["load_mean"] + fs["analyze"]["load_mean"]) / 2, 2),
         "language_docs_per_s": round(entry["documents"] / language, 1) if language else None,
         "language_words_per_s": round(words / language) if language else None,
@@ -340,6 +344,7 @@ def summarise(entry: dict[str, Any]) -> dict[str, Any]:
             "plain_s": plain["wall_s"],
             "plain_cpu_s": plain["cpu_s"],
             "plain_peak_mb": plain["tree_peak_mb"],
+            "plain_pss_peak_mb": plain.get("tree_pss_peak_mb"),
             "plain_load": plain["load_mean"],
             "ratio_wall": round(plain["wall_s"] / seconds, 2),
             "ratio_cpu": round(plain["cpu_s"] / cpu, 2),
@@ -356,11 +361,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"### {name}: {entry['documents']:,} documents ({entry['words']:,} words), {entry['granularity']}, "
             f"as of {entry['as_of']}, numba {entry['numba']}",
             "",
-            "| side | wall s | CPU s | seconds per stage | peak RSS MB (tree / largest process) | load avg |",
+            "| side | wall s | CPU s | seconds per stage | peak MB (tree RSS / tree PSS / largest) | load avg |",
             "|---|---|---|---|---|---|",
             f"| foresight | {s['foresight_s']} | {s['foresight_cpu_s']} | import {fs['import']['wall_s']:g} "
             f"(process); analyze {fs['analyze']['wall_s']:g} (process): {stages}; window {fs['window_documents']} "
-            f"documents, {fs['topics']} topics | {s['foresight_peak_mb']} / "
+            f"documents, {fs['topics']} topics | {s['foresight_peak_mb']} / {s['foresight_pss_peak_mb']} / "
             f"{max(fs['import']['maxrss_mb'], fs['analyze']['maxrss_mb'])} | {s['foresight_load']} |",
         ]
         if "plain" in entry:
@@ -368,7 +373,8 @@ def markdown(results: dict[str, Any]) -> str:
             steps = ", ".join(f"{k} {v:g}" for k, v in plain["stages"].items())
             lines.append(
                 f"| plain BERTopic | {s['plain_s']} | {s['plain_cpu_s']} | {steps}; {plain['topics']} topics, "
-                f"{plain['outliers']} outliers | {s['plain_peak_mb']} / {plain['process']['maxrss_mb']} | "
+                f"{plain['outliers']} outliers | {s['plain_peak_mb']} / {s['plain_pss_peak_mb']} / "
+                f"{plain['process']['maxrss_mb']} | "
                 f"{s['plain_load']} |"
             )
             lines += ["", f"ratio plain / foresight: **{s['ratio_wall']}x** wall, {s['ratio_cpu']}x CPU"]

@@ -111,9 +111,11 @@ def run_analyze(
         result = AnalyzeResult(run_id=run.id, as_of=as_of, granularity=granularity)
         try:
             if config.analysis.run_language and language_step_has_work(warehouse):
+                from models.annotate import release_language_models
                 from pipeline.language_step import run_language_step  # loads spaCy: only when there is work
 
                 result.language = run_language_step(warehouse, config, parent=run, progress=progress)
+                release_language_models()  # spaCy, lexicons and word lists are not needed for the rest of the run
             with warehouse.runs.child(run, "embeddings") as stage:
                 stage.counts = embed_documents(warehouse, config, as_of, stage, progress, result)
             with warehouse.runs.child(run, "topics") as stage:
