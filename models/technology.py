@@ -1,7 +1,7 @@
 """How much a topic or a term is about a technology: a score in [0, 1] with the evidence behind it.
 
 The radar must list technologies first: a football coach's transfer ranks below heat pumps even while it bursts. No
-model of the world decides that here; four kinds of evidence in the data do, each a share in [0, 1]:
+model of the world decides that here; five kinds of evidence in the data do, each a share in [0, 1]:
 
 - **lead markets**: the share of the documents whose own words hit a technology of the lead markets' seed
   vocabulary (`technology_terms`: the cross-cutting technologies and the markets' specific seeds, not their everyday
