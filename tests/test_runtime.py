@@ -31,7 +31,9 @@ RUN = (
 
 
 def run(tmp_path: Path, code: str, **env: str) -> list[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    # the user's cache folder as a user has it: no explicit NUMBA_CACHE_DIR or FORESIGHT_CACHE_DIR (the test
+    # session sets both for its own processes)
+    environment = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "FORESIGHT_CACHE_DIR")}
     environment.update({"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "XDG_CACHE_HOME": str(tmp_path / "cache")})
     environment.update(env)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=300)
@@ -56,3 +58,10 @@ def test_an_unwritable_cache_folder_leaves_numba_as_it_is(tmp_path: Path) -> Non
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     out = run(tmp_path, RUN, NUMBA_CACHE_DIR=str(tmp_path / "file" / "numba"))
     assert out[:3] == ["3", "6", "None"]
+
+
+def test_foresight_cache_dir_moves_the_whole_cache_folder(tmp_path: Path) -> None:
+    (tmp_path / "fakeumap").mkdir()
+    (tmp_path / "fakeumap" / "__init__.py").write_text(PACKAGE, encoding="utf-8")
+    out = run(tmp_path, RUN, FORESIGHT_CACHE_DIR=str(tmp_path / "elsewhere"))
+    assert out[:3] == ["3", "6", str(tmp_path / "elsewhere" / "numba")]
