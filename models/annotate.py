@@ -125,6 +125,7 @@ class Annotator:
     _keys: dict[str, LemmaKeys] = field(default_factory=dict)
     _phrases: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (lang, phrase) -> lemma keys
     _phrases_restored: int = 0
+    _fingerprint: str | None = None
 
     def pipeline(self, lang: str) -> tuple[Language, str]:
         """The spaCy pipeline for `lang` and its name, loaded on first use."""
@@ -188,7 +189,9 @@ class Annotator:
 
     def phrase_key_fingerprint(self) -> str:
         """What the phrase keys depend on: the settings, spaCy's and HanTa's versions, and this package's code and
-        data (lexicons, rules). Keys stored under another fingerprint are never used."""
+        data (lexicons, rules). Keys stored under another fingerprint are never used. Computed once per annotator."""
+        if self._fingerprint is not None:
+            return self._fingerprint
         from importlib.metadata import PackageNotFoundError, version
 
         digest = hashlib.sha256(repr(_settings_key(self.settings)).encode())
@@ -201,7 +204,8 @@ class Annotator:
         for path in sorted([*root.glob("*.py"), *(root / "data").glob("*")]):
             if path.is_file():
                 digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        return digest.hexdigest()[:32]
+        self._fingerprint = digest.hexdigest()[:32]
+        return self._fingerprint
 
     def known_phrase_keys(self) -> dict[str, dict[str, list[str]]]:
         """Every phrase keyed so far, by language, for a later process (`restore_phrase_keys`)."""

@@ -40,27 +40,42 @@ def startup_file(name: str, fingerprint: str) -> Path:
     return user_cache_dir() / "startup" / f"{name}-{fingerprint}.pickle"
 
 
-def load_or_build(name: str, fingerprint: str, build: Callable[[], T]) -> T:
-    """The entry read back if an earlier process kept it, else `build()`'s result, kept for the next process.
+def read_entry(name: str, fingerprint: str) -> object | None:
+    """The entry an earlier process kept, or None when there is none or it cannot be read as such.
 
     Only foresight writes these files (in the user's own folder), as numba does its compiled code there; a file
-    that cannot be read as such (truncated, from another Python) is built again and replaced.
+    that cannot be read (truncated, from another Python) counts as missing and is replaced by the next write.
     """
     path = startup_file(name, fingerprint)
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)  # noqa: S301 - our own file in the user's cache folder
     except FileNotFoundError:
-        pass
-    except Exception as exc:  # a damaged or foreign file: build and replace it
+        return None
+    except Exception as exc:  # a damaged or foreign file
         log.debug("start-up cache %s not read: %s", path, exc)
-    value = build()
+        return None
+
+
+def keep_entry(name: str, fingerprint: str, value: object) -> bool:
+    """Keep `value` for later processes; True if written (an unwritable folder only costs them the build)."""
+    path = startup_file(name, fingerprint)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         with partial.open("wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)  # atomic: a reader sees no file or the whole file
+        os.replace(partial, path)  # atomic: a reader sees no file, the old one or the whole new one
     except OSError as exc:
         log.debug("start-up cache %s not written: %s", path, exc)
-    return value
+        return False
+    return True
+
+
+def load_or_build(name: str, fingerprint: str, build: Callable[[], T]) -> T:
+    """The entry read back if an earlier process kept it, else `build()`'s result, kept for the next process."""
+    value = read_entry(name, fingerprint)
+    if value is None:
+        value = build()
+        keep_entry(name, fingerprint, value)
+    return value  # type: ignore[return-value]

@@ -30,6 +30,7 @@ score reaches ``[analysis] technology_threshold`` (0.5: more likely than not). E
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -94,13 +95,18 @@ class TechnologyVocabulary:
     heads_en: frozenset[str]
     compound_seeds: tuple[str, ...] = ()  # one-word seeds of 4+ letters a German compound may end in
 
+    @functools.cached_property
+    def compound_seed_set(self) -> frozenset[str]:
+        return frozenset(self.compound_seeds)
+
     def is_seed(self, token: str) -> bool:
         """A seed term, a linked form of one ("wärmepumpe (heat_pump)"), or a German compound ending in one."""
         base = token.split(" (")[0]
         if base in self.seeds or token in self.seeds:
             return True
         last = base.split(TERM_JOINER)[-1]
-        return any(last.endswith(seed) and len(last) > len(seed) + 2 for seed in self.compound_seeds)
+        # a seed of k letters ends it, with at least three letters before (k runs over the seeds' possible lengths)
+        return any(last[-k:] in self.compound_seed_set for k in range(4, len(last) - 2))
 
     def is_technical(self, token: str) -> bool:
         """The last word names an artefact, process or system (German compound head or English head noun)."""

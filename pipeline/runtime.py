@@ -15,16 +15,15 @@ first UMAP fit of 600 vectors on an idle 2-core machine against 1 s for the seco
 numba checks each cached entry against its function's source file and the machine, so an upgraded UMAP or a
 different CPU compiles afresh. Nothing is imported here: commands that never cluster stay as quick as before.
 
-The language step keeps the seed terms' lemma keys in the same folder (`restore_phrase_keys`, `keep_phrase_keys`),
-under a fingerprint of the code, data and settings that computed them. ``$FORESIGHT_CACHE_DIR`` overrides the
-folder (the tests use a folder of their own).
+The language step keeps the seed terms' lemma keys in the same folder (`restore_phrase_keys`, `keep_phrase_keys`:
+an entry of `models.startup_cache`), under a fingerprint of the code, data and settings that computed them.
+``$FORESIGHT_CACHE_DIR`` overrides the folder (the tests use a folder of their own).
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
-import json
 import logging
 import os
 import sys
@@ -34,12 +33,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from models.startup_cache import user_cache_dir
+from models.startup_cache import keep_entry, read_entry, startup_file, user_cache_dir
 
 if TYPE_CHECKING:
     from models.annotate import Annotator
 
 CACHED_PACKAGES = ("umap", "pynndescent")
+PHRASE_KEYS = "phrase-keys"  # the start-up cache entry of the seed terms' lemma keys
 log = logging.getLogger("foresight.runtime")
 
 
@@ -125,7 +125,7 @@ class _CachingFinder(importlib.abc.MetaPathFinder):
 
 def phrase_key_file(fingerprint: str) -> Path:
     """Where the language step keeps the lemma keys of the seed terms for annotators of this fingerprint."""
-    return user_cache_dir() / "phrase_keys" / f"{fingerprint}.json"
+    return startup_file(PHRASE_KEYS, fingerprint)
 
 
 def restore_phrase_keys(annotator: Annotator) -> int:
@@ -136,14 +136,7 @@ def restore_phrase_keys(annotator: Annotator) -> int:
     fingerprint (`Annotator.phrase_key_fingerprint`), so they are read back instead. A missing or unreadable file
     just means computing them; returns how many were restored.
     """
-    path = phrase_key_file(annotator.phrase_key_fingerprint())
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return 0
-    except (OSError, ValueError) as exc:
-        log.debug("phrase keys not read from %s: %s", path, exc)
-        return 0
+    known = read_entry(PHRASE_KEYS, annotator.phrase_key_fingerprint())
     return annotator.restore_phrase_keys(known) if isinstance(known, dict) else 0
 
 
@@ -151,13 +144,4 @@ def keep_phrase_keys(annotator: Annotator) -> bool:
     """Write the annotator's phrase keys for later processes when it computed new ones; True if written."""
     if not annotator.new_phrase_keys:
         return False
-    path = phrase_key_file(annotator.phrase_key_fingerprint())
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps(annotator.known_phrase_keys(), ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, path)  # atomic: a reader sees the old file or the whole new one
-    except OSError as exc:
-        log.debug("phrase keys not kept in %s: %s", path, exc)
-        return False
-    return True
+    return keep_entry(PHRASE_KEYS, annotator.phrase_key_fingerprint(), annotator.known_phrase_keys())
