@@ -201,6 +201,13 @@ def _run_sources(
 # -- planning ---------------------------------------------------------------------------------------
 
 
+def any_source_enabled(config: Config) -> bool:
+    """Whether ``[sources]`` enables any online source (a news feed counts only with at least one feed listed)."""
+    sources = config.sources
+    news = sources.news.enabled and bool(sources.news.feeds)
+    return news or sources.openalex.enabled or sources.arxiv.enabled or sources.epo.enabled
+
+
 def plan_sources(
     config: Config, *, only: str | None = None, feeds: list[str] | None = None, environ: Mapping[str, str]
 ) -> list[_Plan]:

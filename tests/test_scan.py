@@ -125,6 +125,36 @@ def test_a_failing_stage_is_recorded_and_the_later_stages_still_run(tmp_path, re
     assert any(r["source"] == "rub-news" and r["parent_run_id"] == children[0]["run_id"] for r in runs.values())
 
 
+def test_a_scan_fed_only_by_export_files_has_an_ok_ingest_stage(tmp_path, sample) -> None:
+    """Every online source off, one ``[[scan.imports]]`` file: the ingest stage imports it and is ok, not failed."""
+    from pipeline.config import load_config
+
+    config_file = tmp_path / "foresight.toml"
+    config_file.write_text(
+        "\n".join(f"[sources.{name}]\nenabled = false" for name in ("news", "openalex", "arxiv", "epo"))
+        + f"""
+[[scan.imports]]
+file = "{sample}"
+kind = "policy"
+source = "bundestag-sample"
+language = "de"
+id_col = "doc_id"
+title_col = "title"
+text_col = "text"
+date_col = "published"
+""",
+        encoding="utf-8",
+    )
+    config = load_config(config_file)
+    with Warehouse.open_writer(tmp_path / "w.duckdb") as wh:
+        result = run_scan(wh, config, stages=[Stage("ingest", ingest_stage)])
+        documents = wh.con.execute("select count(*) from documents").fetchone()[0]
+    assert result.status == "ok", result.stages[0].error
+    counts = result.stages[0].counts
+    assert counts["sources"] == {} and counts["requests"] == 0
+    assert counts["new"] == counts["imports"]["bundestag-sample"]["inserted"] == documents > 0
+
+
 def test_runs_left_running_by_a_killed_scan_are_closed_at_the_next(tmp_path, replay, sample) -> None:
     db = tmp_path / "w.duckdb"
     with Warehouse.open_writer(db) as wh:
