@@ -118,14 +118,28 @@ class TermAnalyzer:
 
     def __init__(self, extra_stop_words: Sequence[str] = ()) -> None:
         self.stop_words = stop_words() | {w.lower() for w in extra_stop_words}
+        # Each distinct raw token's result ("" where it is dropped). Why: one fit splits every document three
+        # times (BERTopic's cluster description, its representative documents, then the topic words), each a
+        # regular expression, a lower-casing and a stop-word test per token (13 s of a weekly scan's topic
+        # stage, cProfile); a window's distinct raw tokens are few next to its tokens.
+        self._tokens: dict[str, str] = {}
+
+    def token(self, raw: str) -> str:
+        """One whitespace-separated piece as a token, or "" where it is no token (too short, no letter, stop word)."""
+        token = _TOKEN_EDGES.sub("", raw).lower()
+        if len(token) < 2 or not _HAS_LETTER.search(token) or token in self.stop_words:
+            return ""
+        return token
 
     def __call__(self, text: str) -> list[str]:
+        known = self._tokens
         tokens = []
         for raw in text.split():
-            token = _TOKEN_EDGES.sub("", raw).lower()
-            if len(token) < 2 or not _HAS_LETTER.search(token) or token in self.stop_words:
-                continue
-            tokens.append(token)
+            token = known.get(raw)
+            if token is None:
+                token = known[raw] = self.token(raw)
+            if token:
+                tokens.append(token)
         return tokens
 
 
@@ -134,8 +148,16 @@ def display_term(token: str) -> str:
     return token.replace(TERM_JOINER, " ")
 
 
-#: Below this many points UMAP finds the exact neighbours itself (umap-learn's "small cases": all pairwise distances).
-UMAP_EXACT_BELOW = 4096
+#: Up to this many points foresight gives UMAP the exact neighbours (`exact_cosine_neighbours`); above, UMAP's
+#: approximate NN-descent (pynndescent). A bound of cost, not of quality (exact is never worse): exact search costs
+#: n^2 x dim multiply-adds, 1.3 s at 8,000 x 256 and 13 s at 30,000 on 2 cores. NN-descent took 2 s at 30,000 once
+#: compiled, but its first call in a process took 55 s: pynndescent compiles its search for the data's types at
+#: run time, outside numba's file cache (31 s of a 63 s topic stage on the weekly scan's 7,917 documents,
+#: cProfile). Break-even is near 48,000 points; 30,000 leaves room for a slower machine (docs/performance.md).
+EXACT_NEIGHBOURS_UP_TO = 30_000
+
+#: Memory of one block of the distance matrix (rows x all points, float32) in `exact_cosine_neighbours`.
+_NEIGHBOUR_BLOCK_BYTES = 64 << 20
 
 
 def exact_cosine_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,27 +165,37 @@ def exact_cosine_neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np
 
     Why: for fewer than 4,096 points UMAP computes all pairwise distances with scikit-learn's
     ``pairwise_distances`` and its numba cosine as a Python callable, one call per pair: 31 s of a 56 s topic stage
-    on 3,155 patents (cProfile), for 5 million distances. One matrix product gives the same distances
-    (``1 - cos``, 0 between two zero vectors, 1 between a zero and a non-zero one, as ``umap.distances.cosine``)
-    in a fraction of a second, and UMAP takes them as ``precomputed_knn``: the same exact neighbours, the same
-    graph. Memory: one n x n float32 matrix (64 MB at 4,096 points).
+    on 3,155 patents (cProfile), for 5 million distances; above, it uses NN-descent, whose compilation costs as
+    much again (`EXACT_NEIGHBOURS_UP_TO`). Matrix products give the same distances (``1 - cos``, 0 between two
+    zero vectors, 1 between a zero and a non-zero one, as ``umap.distances.cosine``) in a fraction of that time,
+    and UMAP takes them as ``precomputed_knn``: the same exact neighbours, the same graph. The distances are
+    computed a block of rows at a time, so memory stays at `_NEIGHBOUR_BLOCK_BYTES` whatever the number of points.
     """
     x = np.asarray(vectors, dtype=np.float32)
+    n = x.shape[0]
     norms = np.linalg.norm(x, axis=1)
     zero = norms == 0
     unit = x / np.where(zero, 1.0, norms)[:, None]
-    distances = 1.0 - unit @ unit.T
-    np.clip(distances, 0.0, 2.0, out=distances)
-    if zero.any():
-        distances[zero, :] = 1.0
-        distances[:, zero] = 1.0
-        distances[np.ix_(zero, zero)] = 0.0
-    np.fill_diagonal(distances, 0.0)
-    k = min(k, x.shape[0])
-    nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
-    order = np.argsort(np.take_along_axis(distances, nearest, axis=1), axis=1, kind="stable")
-    indices = np.take_along_axis(nearest, order, axis=1)
-    return indices.astype(np.int32), np.take_along_axis(distances, indices, axis=1).astype(np.float32)
+    k = min(k, n)
+    indices = np.empty((n, k), dtype=np.int32)
+    distances = np.empty((n, k), dtype=np.float32)
+    rows = max(1, _NEIGHBOUR_BLOCK_BYTES // (4 * max(n, 1)))
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        block = 1.0 - unit[start:stop] @ unit.T
+        np.clip(block, 0.0, 2.0, out=block)
+        if zero.any():
+            block_zero = zero[start:stop]
+            block[block_zero, :] = 1.0
+            block[:, zero] = 1.0
+            block[np.ix_(block_zero, zero)] = 0.0
+        block[np.arange(stop - start), np.arange(start, stop)] = 0.0
+        nearest = np.argpartition(block, k - 1, axis=1)[:, :k]
+        order = np.argsort(np.take_along_axis(block, nearest, axis=1), axis=1, kind="stable")
+        chosen = np.take_along_axis(nearest, order, axis=1)
+        indices[start:stop] = chosen
+        distances[start:stop] = np.take_along_axis(block, chosen, axis=1)
+    return indices, distances
 
 
 def _reducer(config: TopicConfig, vectors: np.ndarray):  # noqa: ANN202 - third-party types
@@ -172,7 +204,7 @@ def _reducer(config: TopicConfig, vectors: np.ndarray):  # noqa: ANN202 - third-
         from umap import UMAP
 
         n_neighbors = min(config.n_neighbors, max(2, n_docs - 1))
-        exact = n_neighbors < n_docs < UMAP_EXACT_BELOW  # where UMAP would compute them exactly, but slowly
+        exact = n_neighbors < n_docs <= EXACT_NEIGHBOURS_UP_TO
         return UMAP(
             n_neighbors=n_neighbors,
             n_components=config.n_components,
@@ -256,11 +288,12 @@ def fit_topics(
 
     # BERTopic describes its clusters with c-TF-IDF; we describe the final topics ourselves (below), so its own
     # description only needs to be cheap: a small vocabulary.
+    analyzer = TermAnalyzer()  # one, so that its memory of tokens serves BERTopic's counts and ours
     model = BERTopic(
         language="multilingual",  # never "english": that strips every non-ASCII letter from topic words
         umap_model=_reducer(config, model_input),
         hdbscan_model=_clusterer(config, len(ids)),
-        vectorizer_model=CountVectorizer(analyzer=TermAnalyzer(), max_features=1_000),
+        vectorizer_model=CountVectorizer(analyzer=analyzer, max_features=1_000),
         top_n_words=config.top_n_words,
         min_topic_size=smallest_topic(config, len(ids)),
         calculate_probabilities=False,
@@ -277,7 +310,6 @@ def fit_topics(
     assignments, similarities = _assign_outliers(
         space, clusters, numbers, cluster_centroids, config.outlier_min_similarity
     )
-    analyzer = TermAnalyzer()
     tokens = [analyzer(text) for text in texts]
     counts, vocabulary = vocabulary_matrix(tokens, canonical_tokens({t for doc in tokens for t in doc}))
     boilerplate: dict[str, Boilerplate] = {}

@@ -215,6 +215,15 @@ def test_exact_neighbours_are_umaps_own_and_give_umap_the_same_graph() -> None:
     assert np.allclose(distances, np.sort(expected, axis=1)[:, :10], atol=1e-5)
     assert np.allclose(distances, np.take_along_axis(expected, indices.astype(int), axis=1), atol=1e-5)
     assert (distances[7, 1:] == 1.0).all()
+    # Computed a block of rows at a time (memory bounded whatever the size), the neighbours are the same.
+    import models.topics as topics_module
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(topics_module, "_NEIGHBOUR_BLOCK_BYTES", 4 * 300 * 7)  # 7 rows a block, the last one short
+        blocked_indices, blocked_distances = exact_cosine_neighbours(vectors, 10)
+    assert np.array_equal(blocked_indices[:, 0], indices[:, 0]) and (blocked_distances[7, 1:] == 1.0).all()
+    assert np.allclose(blocked_distances, distances, atol=1e-6)
+    assert (blocked_indices[np.arange(300) != 7] == indices[np.arange(300) != 7]).all()  # row 7: all ties at 1
     # The graph, on vectors without ties (the empty document's neighbours are all at distance 1: any ten will do).
     vectors = np.delete(vectors, 7, axis=0)
     settings = {"n_neighbors": 10, "n_components": 5, "min_dist": 0.0, "metric": "cosine", "random_state": 1}
