@@ -117,7 +117,7 @@ def run_analyze(
                 result.language = run_language_step(warehouse, config, parent=run, progress=progress)
                 release_language_models()  # spaCy, lexicons and word lists are not needed for the rest of the run
             with warehouse.runs.child(run, "embeddings") as stage:
-                stage.counts = embed_documents(warehouse, config, as_of, stage, progress, result)
+                stage.counts = embed_documents(warehouse, config, window.start, as_of, stage, progress, result)
             with warehouse.runs.child(run, "topics") as stage:
                 fit_window(warehouse, config, window, stage, result)
             with warehouse.runs.child(run, "emergence") as stage:

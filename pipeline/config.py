@@ -186,6 +186,7 @@ class TopicsSettings:
     backend: str = "tfidf-svd"
     embedding_dim: int = 256
     refit_share: float = 0.02
+    fit_documents_max: int = 100_000
     link_threshold: float = 0.7
     lead_market_seeds: bool = True
     model: TopicConfig = field(default_factory=TopicConfig, metadata={"flatten": True})

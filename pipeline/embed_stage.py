@@ -1,8 +1,9 @@
 """The embeddings stage of `foresight analyze`: a vector for every document that has none in the current space.
 
-A document is embedded once per embedding space and the vector is kept in the warehouse, so a re-run embeds
-nothing and a weekly scan embeds only the week's new documents. A corpus-fitted backend (`tfidf-svd`) is the one
-exception: it is (re)fitted when enough new documents arrived, which makes a new space (see `embed_documents`).
+A document is embedded once per embedding space, when a stage first needs its vector (its window), and the vector
+is kept in the warehouse, so a re-run embeds nothing and a weekly scan embeds only the week's new documents. A
+corpus-fitted backend (`tfidf-svd`) is the one exception: it is refitted when the history grew enough, which makes
+a new space; the refit learns from a bounded sample and re-embeds the window, not the history (`embed_documents`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from warehouse.runs import Run
 from warehouse.topics import (
     count_documents,
     current_embedding_model,
-    document_ids,
     document_texts,
-    documents_without_embedding,
+    documents_to_embed,
+    fit_sample_ids,
     save_embedding_model,
     write_embeddings,
 )
@@ -33,15 +34,24 @@ EMBED_BATCH = 1_000  # documents read, embedded and written per step (bounded me
 
 
 def embed_documents(
-    warehouse: Warehouse, config: Config, as_of: date, run: Run, progress: Progress, result: AnalyzeResult
+    warehouse: Warehouse,
+    config: Config,
+    window_start: date,
+    as_of: date,
+    run: Run,
+    progress: Progress,
+    result: AnalyzeResult,
 ) -> dict[str, Any]:
-    """Embed what has no vector yet; a corpus-fitted backend is (re)fitted when enough new documents arrived.
+    """Embed what the later stages read and has no vector yet; a corpus-fitted backend is refitted when due.
 
-    Refit rule for TF-IDF+SVD: the documents published up to as-of exceed the ones the current model was fitted on
-    by at least `[topics] refit_share` (default 2 %). A refit is a new embedding space, so everything is embedded
-    again, from the TF-IDF matrix the fit built (`fit_embed`: each text is tokenised once); without it, the
-    vocabulary and directions of a new technology would never enter the model. Returns the stage's counts
-    (`embedded` counts the fit's vectors too); `result.space` is the space the later stages read.
+    What is read: the window ``[window_start, as_of]`` and the members of the stable topics' latest fits
+    (`documents_to_embed`). Refit rule for TF-IDF+SVD: the documents published up to as-of exceed the history at
+    the last fit by at least `[topics] refit_share` (default 2 %); without it, the vocabulary and directions of a
+    new technology would never enter the model. A refit learns from at most `[topics] fit_documents_max`
+    documents, the window's first (`fit_sample_ids`), and is a new embedding space: what is read is embedded
+    again, from the TF-IDF matrix the fit built where the sample holds it (`fit_embed`: each text is tokenised
+    once). So a refit costs the window and the sample, whatever the size of the history. Returns the stage's
+    counts (`embedded` counts the fit's vectors too); `result.space` is the space the later stages read.
     """
     topics = config.topics
     backend = topics.backend
@@ -50,23 +60,31 @@ def embed_documents(
     if needs_fit(backend):
         current = current_embedding_model(warehouse, backend)
         available = count_documents(warehouse, as_of)
-        if current is None or available - current.fitted_on >= max(1.0, topics.refit_share * current.fitted_on):
-            rows = document_texts(warehouse, document_ids(warehouse, as_of))
+        history = current.history_documents if current else 0
+        if current is None or available - history >= max(1.0, topics.refit_share * history):
+            limit = max(1, topics.fit_documents_max)
+            rows = document_texts(warehouse, fit_sample_ids(warehouse, window_start, as_of, limit))
             ids = [doc_id for doc_id, _, _ in rows]
             texts = [document_text(title, text) for _, title, text in rows]
             model = make_embedder(backend, dim=topics.embedding_dim, seed=topics.model.seed)
             fitted = model.fit_embed(texts)  # type: ignore[attr-defined]  # the fit's own texts: no second read
             state = model.to_state()  # type: ignore[attr-defined]
-            current = save_embedding_model(warehouse, backend, state, len(texts), as_of, run.id)
+            current = save_embedding_model(
+                warehouse, backend, state, len(texts), as_of, run.id, history_documents=available
+            )
             counts["refitted_on"] = len(texts)
-            for start in range(0, len(ids), EMBED_BATCH):
-                embedded_by_fit += write_embeddings(warehouse, current.space, ids[start : start + EMBED_BATCH],
-                                                    fitted[start : start + EMBED_BATCH], run.id)  # fmt: skip
+            wanted = set(documents_to_embed(warehouse, current.space, window_start, as_of))
+            keep = [i for i, doc_id in enumerate(ids) if doc_id in wanted]
+            for start in range(0, len(keep), EMBED_BATCH):
+                rows_of_batch = keep[start : start + EMBED_BATCH]
+                embedded_by_fit += write_embeddings(warehouse, current.space, [ids[i] for i in rows_of_batch],
+                                                    fitted[rows_of_batch], run.id)  # fmt: skip
+            del fitted
         space, embedder = current.space, make_embedder(backend, state=current.state)
     else:
         space, embedder = backend, None
     result.space = space
-    missing = documents_without_embedding(warehouse, space, published_until=as_of)
+    missing = documents_to_embed(warehouse, space, window_start, as_of)
     counts.update({"space": space, "embedded": embedded_by_fit})
     if missing:
         embedder = embedder or make_embedder(backend, word_cache=WordVectorTable(warehouse))

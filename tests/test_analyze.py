@@ -7,6 +7,7 @@ directly, so these tests check how topics use them, not the language step itself
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 from typer.testing import Result
 
-from models.embeddings import document_text
+from models.embeddings import TfidfSvdEmbedder, document_text
 from models.periods import PeriodError, add_periods, period_start, periods_between
 from models.word_vectors import content_words
 from pipeline.analyze import AnalyzeError, run_analyze
@@ -27,6 +28,7 @@ from sources.document import Document
 from warehouse.db import Warehouse
 from warehouse.documents import upsert_documents
 from warehouse.term_counts import recount
+from warehouse.topics import fit_sample_ids
 
 pytestmark = pytest.mark.usefixtures("topic_model_ready")
 
@@ -257,6 +259,65 @@ def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path:
         db_path, "select relation, count(*) from topic_links where run_id = ? group by all", [later.fit_run_id]
     )
     assert links == [("continued", 3)]
+
+
+def _old_documents(n: int) -> list[Document]:
+    """Documents of 2015-2016, years before the analysis window (``window = { quarter = 8 }``: 2021-2022)."""
+    return [
+        Document(f"test:heat-old{i}", "news", "test", "Archiv Stahl Kohle", f"Zeche Kohle Stahl Archiv Nummer {i}",
+                 published=date(2015, 1, 1) + timedelta(days=10 * i), language="de")
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _bounded(db_path: Path, fit_documents_max: int) -> Config:
+    path = db_path.parent / "bounded.toml"
+    path.write_text(CONFIG_TOML.replace("[topics]\n", f"[topics]\nfit_documents_max = {fit_documents_max}\n"))
+    return load_config(path)
+
+
+def test_a_refit_learns_from_a_bounded_sample_and_embeds_the_window_not_the_history(db_path: Path) -> None:
+    """The TF-IDF model learns from the window first, then earlier documents, at most `fit_documents_max`; only the
+    window (and the members of known topics) get vectors, so a refit's cost does not grow with the history."""
+    build_warehouse(db_path, corpus() + _old_documents(60))  # 199 in the window, 60 years before it
+    with Warehouse.open_writer(db_path) as wh:
+        first = run_analyze(wh, _bounded(db_path, 220), granularity="quarter", as_of=AS_OF)
+    assert first.embedded == 199 and first.topics == 3
+    assert query(db_path, "select fitted_on, history_documents from embedding_models") == [(220, 259)]
+    embedded_old = query(db_path, "select count(*) from embeddings where doc_id like 'test:heat-old%'")[0][0]
+    assert embedded_old == 0  # outside the window, read by no stage
+    # The 21 earlier documents the fit took are those with the smallest md5 of their id: the same in every run.
+    stage = query(db_path, "select counts from runs where parent_run_id = ? and stage = 'embeddings'", [first.run_id])
+    assert json.loads(stage[0][0])["refitted_on"] == 220
+    with Warehouse.open_writer(db_path) as wh:
+        sample = fit_sample_ids(wh, date(2021, 1, 1), AS_OF, 220)
+    window = {d.doc_id for d in corpus()}
+    old = sorted((d.doc_id for d in _old_documents(60)), key=lambda doc_id: hashlib.md5(doc_id.encode()).hexdigest())
+    assert sample == sorted(sample) and set(sample) == window | set(old[:21])
+    state = query(db_path, "select state from embedding_models")[0][0]
+    assert "zeche" in TfidfSvdEmbedder.from_state(bytes(state)).vocabulary_  # learnt from the earlier documents
+    # One new document is not 2 % of the history at the fit (259): projected into the same space, nothing refitted.
+    with Warehouse.open_writer(db_path) as wh:
+        with wh.runs.start("import", source="test") as run:
+            new = Document("test:hydrogen-new", "news", "test", "Wasserstoff", "Wasserstoff Elektrolyseur Stahlwerk",
+                           published=AS_OF, language="de")  # fmt: skip
+            upsert_documents(wh, [new], run.id)
+        later = run_analyze(wh, _bounded(db_path, 220), granularity="quarter", as_of=AS_OF)
+    assert later.embedded == 1 and later.space == first.space
+    assert later.continued_topics == 3 and later.new_topics == 0
+
+
+def test_a_window_larger_than_the_sample_is_embedded_whole(db_path: Path) -> None:
+    """With fewer sample places than window documents the model learns from a uniform sample of the window (by
+    md5), and every window document still gets its vector (the rest projected into the fitted space)."""
+    build_warehouse(db_path, corpus() + _old_documents(10))
+    with Warehouse.open_writer(db_path) as wh:
+        result = run_analyze(wh, _bounded(db_path, 100), granularity="quarter", as_of=AS_OF)
+    assert result.embedded == 199 and result.topics == 3
+    assert query(db_path, "select fitted_on, history_documents from embedding_models") == [(100, 209)]
+    in_window = query(db_path, "select count(*) from embeddings e join documents d using (doc_id) "
+                               "where d.published >= '2021-01-01'")[0][0]  # fmt: skip
+    assert in_window == 199
 
 
 def test_static_word_vectors_embed_only_new_documents_and_encode_only_new_words(db_path: Path) -> None:

@@ -50,7 +50,8 @@ def test_the_snapshot_answers_every_table_and_view_like_the_warehouse_without_th
             "insert into embeddings select 'd' || i, 'tfidf-svd#1', 2, [1.0, 0.0], 1, now() from range(50) t(i)"
         )
         wh.con.execute(
-            "insert into embedding_models values ('tfidf-svd#1', 'tfidf-svd', 1, 'npz'::blob, 50, null, 1, now())"
+            "insert into embedding_models (space, backend, version, state, fitted_on, fitted_until, run_id, "
+            "created_at) values ('tfidf-svd#1', 'tfidf-svd', 1, 'npz'::blob, 50, null, 1, now())"
         )
     with duckdb.connect(str(db), read_only=True) as warehouse, Warehouse.open_reader(db) as reader:
         snapshot = reader.con

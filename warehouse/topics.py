@@ -41,18 +41,28 @@ def table_exists(warehouse: Warehouse, name: str) -> bool:
 # -- embeddings -------------------------------------------------------------------------------------
 
 
-def documents_without_embedding(warehouse: Warehouse, space: str, *, published_until: date | None = None) -> list[str]:
-    """Ids of documents with no vector in embedding space `space` yet: those published up to `published_until`
-    (if given) and those without a date (they join no series, but can still be searched by similarity)."""
+def documents_to_embed(warehouse: Warehouse, space: str, start: date, end: date) -> list[str]:
+    """Ids of the documents the later stages of an analyze of ``[start, end]`` read that have no vector in `space`.
+
+    Those are the window's documents (the topic fit, its novelty scores) and the members of every stable topic's
+    latest fit published up to `end` (the linker recomputes their centroids in the current space). Nothing else
+    reads a vector, so nothing else is embedded: after a refit of a corpus-fitted backend the work is the window,
+    not the history (docs/performance.md, "The refit").
+    """
     con = warehouse.con
     rows = con.execute(
         """
-        select d.doc_id from documents d
-        anti join (select doc_id from embeddings where space = ?) e using (doc_id)
-        where ?::date is null or d.published is null or d.published <= ?::date
-        order by d.doc_id
+        with wanted as (
+            select doc_id from documents where published between ?::date and ?::date
+            union
+            select dt.doc_id from document_topics dt
+            join topics t on t.topic_id = dt.topic_id and dt.run_id = t.last_seen_run_id and t.status <> 'merged'
+            join documents d on d.doc_id = dt.doc_id and d.published <= ?::date
+        )
+        select doc_id from wanted anti join (select doc_id from embeddings where space = ?) e using (doc_id)
+        order by doc_id
         """,
-        [space, published_until, published_until],
+        [start, end, end, space],
     ).fetchall()
     return [str(r[0]) for r in rows]
 
@@ -142,7 +152,8 @@ class EmbeddingModel:
     space: str
     version: int
     state: bytes
-    fitted_on: int
+    fitted_on: int  # documents it learnt from (a bounded sample)
+    history_documents: int  # documents published up to its as-of when it was fitted: what the refit rule compares
 
 
 def current_embedding_model(warehouse: Warehouse, backend: str) -> EmbeddingModel | None:
@@ -150,34 +161,46 @@ def current_embedding_model(warehouse: Warehouse, backend: str) -> EmbeddingMode
     con = warehouse.con
     rows = con.execute(
         """
-        select space, version, state, fitted_on from embedding_models
+        select space, version, state, fitted_on, coalesce(history_documents, fitted_on) from embedding_models
         where backend = ? order by version desc limit 1
         """,
         [backend],
     ).fetchall()
-    return EmbeddingModel(rows[0][0], int(rows[0][1]), bytes(rows[0][2]), int(rows[0][3])) if rows else None
+    if not rows:
+        return None
+    space, version, state, fitted_on, history = rows[0]
+    return EmbeddingModel(space, int(version), bytes(state), int(fitted_on), int(history))
 
 
 def save_embedding_model(
-    warehouse: Warehouse, backend: str, state: bytes, fitted_on: int, fitted_until: date, run_id: int
+    warehouse: Warehouse,
+    backend: str,
+    state: bytes,
+    fitted_on: int,
+    fitted_until: date,
+    run_id: int,
+    *,
+    history_documents: int | None = None,
 ) -> EmbeddingModel:
     """Store a new version of `backend` and delete the vectors of its older versions (they can be recomputed)."""
     con = warehouse.con
     current = current_embedding_model(warehouse, backend)
     version = current.version + 1 if current else 1
     space = f"{backend}#{version}"
+    history = fitted_on if history_documents is None else history_documents
     con.execute(
         """
-        insert into embedding_models (space, backend, version, state, fitted_on, fitted_until, run_id, created_at)
-        values (?, ?, ?, ?, ?, ?, ?, now())
+        insert into embedding_models
+            (space, backend, version, state, fitted_on, fitted_until, run_id, created_at, history_documents)
+        values (?, ?, ?, ?, ?, ?, ?, now(), ?)
         """,
-        [space, backend, version, state, fitted_on, fitted_until, run_id],
+        [space, backend, version, state, fitted_on, fitted_until, run_id, history],
     ).fetchall()
     con.execute(
         "delete from embeddings where space in (select space from embedding_models where backend = ? and space <> ?)",
         [backend, space],
     ).fetchall()
-    return EmbeddingModel(space, version, state, fitted_on)
+    return EmbeddingModel(space, version, state, fitted_on, history)
 
 
 def count_documents(warehouse: Warehouse, published_until: date) -> int:
@@ -186,11 +209,23 @@ def count_documents(warehouse: Warehouse, published_until: date) -> int:
     return int(rows[0][0])
 
 
-def document_ids(warehouse: Warehouse, published_until: date) -> list[str]:
-    """Every document published up to a date, by doc_id: what a corpus-fitted embedding model learns from."""
+def fit_sample_ids(warehouse: Warehouse, window_start: date, published_until: date, limit: int) -> list[str]:
+    """What a corpus-fitted embedding model learns from: at most `limit` documents published up to a date, by doc_id.
+
+    The analysis window's documents come first (the topics are fitted on them, and a new technology's vocabulary
+    is in them), then earlier ones. Where more are there than `limit`, the ones taken are those with the smallest
+    md5 of their id: a uniform sample that is the same in every run and changes little as the history grows. With
+    a history of at most `limit` documents this is every document, as before the bound.
+    """
     con = warehouse.con
     rows = con.execute(
-        "select doc_id from documents where published <= ? order by doc_id", [published_until]
+        """
+        select doc_id from (
+            select doc_id from documents where published <= ?::date
+            order by (published >= ?::date) desc, md5(doc_id), doc_id limit ?
+        ) order by doc_id
+        """,
+        [published_until, window_start, limit],
     ).fetchall()
     return [str(r[0]) for r in rows]
 
