@@ -220,21 +220,19 @@ def default_stages() -> list[Stage]:
 
 def ingest_stage(ctx: ScanContext) -> dict[str, Any]:
     """Configured export files (``[[scan.imports]]``) first, then every enabled online source."""
+    from pipeline.ingest import any_source_enabled, run_ingest
+
     counts: dict[str, Any] = {}
     if ctx.config.scan.imports:
         counts["imports"] = import_configured_files(ctx, ctx.config.scan.imports)
-    from pipeline.ingest import any_source_enabled, run_ingest
-
+    imported = sum(int(c.get("inserted", 0)) for c in counts.get("imports", {}).values())
     if counts and not any_source_enabled(ctx.config):
         # A scan fed only by export files is a valid set-up (an intranet, a licensed database's weekly dump):
         # no online source to run is not a failure of this stage.
-        counts["sources"] = {}
-        counts["new"] = sum(int(c.get("inserted", 0)) for c in counts["imports"].values())
-        counts["requests"] = 0
-        return counts
+        return counts | {"sources": {}, "new": imported, "requests": 0}
     result = run_ingest(ctx.warehouse, ctx.config, parent=ctx.stage_run, progress=ctx.progress)
     counts["sources"] = {o.source: {"status": o.status, **o.counts(), "error": o.error} for o in result.outcomes}
-    counts["new"] = result.new + sum(int(c.get("inserted", 0)) for c in counts.get("imports", {}).values())
+    counts["new"] = result.new + imported
     counts["requests"] = result.requests
     if result.status != "ok":
         counts["status"] = "partial"

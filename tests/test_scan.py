@@ -132,17 +132,7 @@ def test_a_scan_fed_only_by_export_files_has_an_ok_ingest_stage(tmp_path, sample
     config_file = tmp_path / "foresight.toml"
     config_file.write_text(
         "\n".join(f"[sources.{name}]\nenabled = false" for name in ("news", "openalex", "arxiv", "epo"))
-        + f"""
-[[scan.imports]]
-file = "{sample}"
-kind = "policy"
-source = "bundestag-sample"
-language = "de"
-id_col = "doc_id"
-title_col = "title"
-text_col = "text"
-date_col = "published"
-""",
+        + _sample_import(sample),
         encoding="utf-8",
     )
     config = load_config(config_file)
@@ -342,6 +332,16 @@ def _demo_toml(base_url: str, folder: Path, sample: Path) -> str:
         granularity = "quarter"
         [scan]
         report_dir = "{folder / "reports"}"
+        [alerts]
+        file = "{folder / "alerts.jsonl"}"
+        """
+    ) + _sample_import(sample, url=True)
+
+
+def _sample_import(sample: Path, *, url: bool = False) -> str:
+    """The `[[scan.imports]]` entry of the Bundestag sample file, as a user writes it (`url`: with its URL column)."""
+    return textwrap.dedent(
+        f"""
         [[scan.imports]]
         file = "{sample}"
         kind = "policy"
@@ -351,11 +351,8 @@ def _demo_toml(base_url: str, folder: Path, sample: Path) -> str:
         title_col = "title"
         text_col = "text"
         date_col = "published"
-        url_col = "url"
-        [alerts]
-        file = "{folder / "alerts.jsonl"}"
         """
-    )
+    ) + ('url_col = "url"\n' if url else "")
 
 
 @pytest.mark.slow
