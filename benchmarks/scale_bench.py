@@ -21,6 +21,9 @@ C. **The weekly scan, real.** `foresight scan` in a fresh process (its peak memo
    same week is scanned twice on two copies of the grown warehouse, each in a new process: *cold* (an empty
    ``NUMBA_CACHE_DIR``: whatever numba compiles for UMAP and pynndescent is compiled in that process) and *warm*
    (the cache the cold process left), followed by a second `foresight analyze` of that week with nothing new.
+   foresight's own cache folder is ``<work>/cache``; each weekly scan starts with HanTa's answers for the word
+   forms of the base's documents only (``<work>/history-answers``), as an installation that annotated the
+   history has them, never with those of the week it measures.
 D. **Analyst views**, read as an analyst reads them (the published snapshot, read-only): `v_emerging_topics`,
    one topic's `v_topic_series`, `v_lead_market_overview`; median of 5 runs after one warm-up; file sizes.
 P. **Publishing** on the grown warehouse (before its scan): the writer's `publish` (the analyst tables into a fresh
@@ -164,7 +167,55 @@ def prepare_exports(
 
 
 def _cli_env(numba_cache: Path) -> dict[str, str]:
-    return {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache)}
+    """The command line's environment: numba's cache, and foresight's own cache folder under --work."""
+    return {**os.environ, "NUMBA_CACHE_DIR": str(numba_cache), "FORESIGHT_CACHE_DIR": str(numba_cache.parent / "cache")}
+
+
+def _answers(folder: Path) -> list[Path]:
+    """The HanTa answers a cache folder keeps (`models.hanta.keep_learnt_answers`)."""
+    return sorted((folder / "startup").glob("hanta-answers-*"))
+
+
+def keep_history_answers(work: Path, exports: dict[str, Path], config_path: Path, built: bool) -> list[str]:
+    """Keep, in ``work/history-answers``, HanTa's answers for the word forms of the base's documents.
+
+    Every weekly scan starts from them (`restore_history_answers`): what a warehouse whose history was annotated
+    by this installation has, and nothing of the week's own documents (the cold scan would otherwise leave the
+    week's answers to the warm one). Right after the base is `built`, the cache folder holds exactly those. A base
+    reused from a run that kept none (its language rows were written before answers were kept) has its
+    documents go through the language step once more, in a scratch warehouse with a cache folder of its own.
+    """
+    kept = work / "history-answers"
+    if built:
+        source = work / "cache"
+    elif _answers(kept):
+        return [path.name for path in _answers(kept)]
+    else:
+        source = work / "history-answers-cache"
+        shutil.rmtree(source, ignore_errors=True)
+        scratch = work / "history-answers.duckdb"
+        env = {**_cli_env(work / "numba"), "FORESIGHT_CACHE_DIR": str(source)}
+        cli = [str(FORESIGHT), "--db", str(scratch), "--config", str(config_path)]
+        for name, kind, src, language in IMPORTS:
+            what = ["--kind", kind, "--source", src, "--language", language, *IMPORT_OPTIONS]
+            checked(measure([*cli, "import", str(exports[f"base_{name}"]), *what], env, ROOT, work / "hist"), "import")
+        checked(measure([*cli, "analyze-language"], env, ROOT, work / "hist-language"), "analyze-language")
+        for stale in work.glob("history-answers.duckdb*"):
+            stale.unlink()
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir(parents=True)
+    for path in _answers(source):
+        shutil.copy2(path, kept / path.name)
+    return [path.name for path in _answers(kept)]
+
+
+def restore_history_answers(work: Path) -> None:
+    """The cache folder's HanTa answers as the base's history left them (see `keep_history_answers`)."""
+    for path in _answers(work / "cache"):
+        path.unlink()
+    (work / "cache" / "startup").mkdir(parents=True, exist_ok=True)
+    for path in _answers(work / "history-answers"):
+        shutil.copy2(path, work / "cache" / "startup" / path.name)
 
 
 def build_base(work: Path, exports: dict[str, Path], config_path: Path) -> dict[str, Any]:
@@ -295,6 +346,7 @@ def weekly_scan(db: Path, config_path: Path, work: Path, numba_cache: Path) -> d
     The process's wall time includes what lies outside the scan's own run row: start-up, opening and migrating the
     warehouse, and the writer's close (checkpoint and publish).
     """
+    restore_history_answers(work)
     env = _cli_env(numba_cache)
     cli = [str(FORESIGHT), "--db", str(db), "--config", str(config_path)]
     label = work / f"scan-{db.stem}"
@@ -478,12 +530,16 @@ def main() -> None:
     results: dict[str, Any] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
     exports = prepare_exports(args.work, args.base_speeches, args.base_patents, args.new, args.new_speech_share)
     base_config = scan_config(args.work, exports, None)
-    if args.reuse_base and (args.work / "base.duckdb").exists():
+    reused = bool(args.reuse_base and (args.work / "base.duckdb").exists())
+    if reused:
         # the exports are chosen deterministically, so the base of an earlier run in --work is the same
         results["base"] = {"db": str(args.work / "base.duckdb"), "reused": True}
     else:
         print("phase A: base", flush=True)
+        for path in _answers(args.work / "cache"):
+            path.unlink()  # the answers of the base's documents only
         results["base"] = build_base(args.work, exports, base_config)
+    results["base"]["history_answers"] = keep_history_answers(args.work, exports, base_config, built=not reused)
     print(json.dumps(results["base"]), flush=True)
     no_refit = scan_config(args.work, exports, 1_000_000.0)  # steady state: no TF-IDF refit this week
     default = scan_config(args.work, exports, None)

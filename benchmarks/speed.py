@@ -31,6 +31,9 @@ Compiled numba code (UMAP, pynndescent): each side gets its own ``NUMBA_CACHE_DI
 ``--numba warm`` (default: the weekly steady state) each side first runs its whole pipeline on 300 documents of
 the same corpus, untimed, so whatever the side caches on disk is there, as on a user's second run; with
 ``--numba cold`` each side's cache folder is emptied before its timed run (a first run after installing).
+foresight's own cache folder (``$FORESIGHT_CACHE_DIR``: start-up data, seed keys, HanTa's answers for word forms)
+is also under ``--work`` and emptied first; after the warm-up its HanTa answers are removed, because the warm-up's
+documents are among the timed ones.
 
 Set-up of the plain side, once, outside the repository (torch and sentence-transformers are never dependencies of
 foresight; ``torch==2.13.0`` is a CPU build on this machine's disk, a bare ``torch`` downloads GBs of CUDA):
@@ -173,7 +176,7 @@ def foresight_run(
     db = work / f"{label}.duckdb"
     for stale in work.glob(f"{label}*.duckdb*"):
         stale.unlink()
-    env = _env(work / "numba-foresight")
+    env = {**_env(work / "numba-foresight"), "FORESIGHT_CACHE_DIR": str(work / "cache-foresight")}
     base = [str(foresight), "--db", str(db), "--config", str(config)]
     what = ["--kind", corpus.kind, "--source", corpus.source, "--language", corpus.language]
     imported = checked(
@@ -304,10 +307,16 @@ def bench_corpus(args: argparse.Namespace, corpus: Corpus) -> dict[str, Any]:
     for side in sides:
         cache = work / f"numba-{side}"
         _empty(cache)
+        if side == "foresight":
+            _empty(work / "cache-foresight")  # foresight's own cache folder (start-up data, seed keys, HanTa)
         if args.numba == "warm":
             print(f"{corpus.name}: {side} warm-up on {WARM_UP_DOCUMENTS} documents (untimed)", flush=True)
             if side == "foresight":
                 foresight_run(args.foresight, corpus, warm_up, as_of, work, args.config, f"{corpus.name}-warm-up")
+                # The warm-up's documents are among the measured ones: HanTa's answers for their word forms would
+                # spare the timed run work a user's run on new documents has to do, so they are not kept.
+                for answers in (work / "cache-foresight" / "startup").glob("hanta-answers-*"):
+                    answers.unlink()
             else:
                 plain_run(args.plain_python, warm_up, corpus.granularity, work, f"{corpus.name}-warm-up")
         print(f"{corpus.name}: {side} on {len(rows):,} documents", flush=True)

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from models.annotate import Annotator, annotator_for
+from models.hanta import keep_learnt_answers
 from models.lead_markets import LeadMarketData
 from pipeline.config import Config
 from pipeline.language_work import LanguagePool, annotate_here, worker_count
@@ -102,6 +103,8 @@ def run_language_step(
                 progress("language", done, total)
         compact_days(warehouse, touched)
         keep_phrase_keys(annotator)
+        for tagger in annotator.hanta_taggers().values():
+            keep_learnt_answers(tagger)  # HanTa's answers for new word forms: never asked again in a later run
         result_counts = {key: int(counts[key]) for key in ("pending", *COUNT_KEYS)}
         result_counts["processes"] = workers
         run.counts, run.status = result_counts, "partial" if result_counts["failed"] else "ok"

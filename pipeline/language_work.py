@@ -256,10 +256,18 @@ class LanguagePool:
         result = ChunkResult()
         for future in futures:
             result.merge(future.result())
+        self._take_answers(result)
+        return result
+
+    def _take_answers(self, result: ChunkResult) -> None:
+        """HanTa's answers the workers got: for the other workers, and for this process, which keeps them for the
+        next run (`models.hanta.keep_learnt_answers`)."""
+        taggers = self.annotator.hanta_taggers()
         for lang, answers in result.learned.items():
             self._to_share.setdefault(lang, []).extend(answers)
+            if lang in taggers:
+                taggers[lang].remember(answers)
         result.learned = {}
-        return result
 
     def _isolate(self, documents: list[PendingDocument]) -> ChunkResult:
         """After a worker died: one document per task on a fresh pool, so the document that kills it is found."""
@@ -278,6 +286,7 @@ class LanguagePool:
                 self._pool = self._new_pool(1)
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = self._new_pool(self.workers)
+        self._take_answers(result)
         return result
 
 

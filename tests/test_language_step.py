@@ -131,6 +131,48 @@ def test_two_worker_processes_give_the_same_rows(
     assert rows(db_path, query) == rows(serial_db, query)
 
 
+def test_hantas_answers_for_new_word_forms_are_kept_and_a_later_run_asks_hanta_nothing(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.annotate import Annotator
+    from models.hanta import HANTA_MODELS, LEARNT_ANSWERS, answers_fingerprint
+    from models.startup_cache import read_entry
+    from pipeline.config import load_config
+    from pipeline.language_step import run_language_step
+    from warehouse import Warehouse
+
+    monkeypatch.setenv("FORESIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FORESIGHT_CONFIG", str(write_config(tmp_path, "[language]\nbatch_size = 3\nprocesses = 2\n")))
+    load(db_path, documents())
+    with Warehouse.open_writer(db_path) as wh:
+        first = run_language_step(wh, load_config(None), annotator=Annotator())
+    assert first["processes"] == 2  # the answers were got in the workers and collected by the step
+    kept = read_entry(f"{LEARNT_ANSWERS}-de", answers_fingerprint(HANTA_MODELS["de"]))
+    assert isinstance(kept, dict) and len(kept) >= 20  # the speech's forms outside the shipped lexicon
+    assert all(isinstance(lemma, str) and isinstance(tag, str) for lemma, tag in kept.values())
+
+    later = Annotator()  # what a new process has: nothing but what it reads back
+    later.warm()
+
+    def refuse(form: str, **_: object) -> tuple[str, str]:
+        raise AssertionError(f"HanTa asked about {form!r} again")
+
+    for lang, tagger in later.hanta_taggers().items():
+        if lang == "de":
+            assert set(kept) <= set(tagger._memo)
+        tagger.tagger.analyze = refuse
+    other = tmp_path / "other.duckdb"
+    load(other, documents())
+    with Warehouse.open_writer(other) as wh:
+        again = run_language_step(wh, load_config(None), annotator=later)
+    assert again["failed"] == 0 and again["processed"] == first["processed"] == 6
+    for query in (
+        "select doc_id, term, head, count, termhood, rank from doc_terms order by all",
+        "select doc_id, lead_market_id, score, rank from doc_lead_markets order by all",
+    ):
+        assert rows(other, query) == rows(db_path, query)
+
+
 def test_one_megabyte_text_is_processed_in_chunks(db_path: Path) -> None:
     speech = real_texts()["bundestag:ID208200100"]["text"]
     big = ("\n\n".join([speech] * (1_000_000 // len(speech) + 1)))[:1_000_000]
