@@ -200,12 +200,12 @@ def keep_history_answers(work: Path, exports: dict[str, Path], config_path: Path
             what = ["--kind", kind, "--source", src, "--language", language, *IMPORT_OPTIONS]
             checked(measure([*cli, "import", str(exports[f"base_{name}"]), *what], env, ROOT, work / "hist"), "import")
         checked(measure([*cli, "analyze-language"], env, ROOT, work / "hist-language"), "analyze-language")
-        for stale in work.glob("history-answers.duckdb*"):
+        for stale in work.glob("history-answers*.duckdb*"):
             stale.unlink()
     shutil.rmtree(kept, ignore_errors=True)
-    kept.mkdir(parents=True)
+    (kept / "startup").mkdir(parents=True)  # laid out as a cache folder
     for path in _answers(source):
-        shutil.copy2(path, kept / path.name)
+        shutil.copy2(path, kept / "startup" / path.name)
     return [path.name for path in _answers(kept)]
 
 
