@@ -194,6 +194,8 @@ def keep_history_answers(work: Path, exports: dict[str, Path], config_path: Path
         source = work / "history-answers-cache"
         shutil.rmtree(source, ignore_errors=True)
         scratch = work / "history-answers.duckdb"
+        for stale in work.glob("history-answers*.duckdb*"):  # a scratch warehouse of an interrupted run
+            stale.unlink()
         env = {**_cli_env(work / "numba"), "FORESIGHT_CACHE_DIR": str(source)}
         cli = [str(FORESIGHT), "--db", str(scratch), "--config", str(config_path)]
         for name, kind, src, language in IMPORTS:
