@@ -13,7 +13,9 @@ model of the world decides that here; five kinds of evidence in the data do, eac
 - **seed words**: the share of the topic's top words (or the term itself) that are seed terms or end in one
   ("Wasserstoffelektrolyseur" ends in the seed "Elektrolyseur");
 - **technical words**: the share of the top words with the morphology of a technical term, a head such as -technik,
-  -anlage, -speicher, -zelle, -pumpe or "... system", "... battery" (`models/data/technology.toml`);
+  -anlage, -speicher, -zelle, -pumpe or "... system", "... battery" (`models/data/technology.toml`). For both, a
+  topic's words are those at least a tenth of its documents use (`described_by`, the label words' rule): a word
+  few of its documents use is not evidence of what the topic is about;
 - **research**: the share of the documents that are patents or publications (present only when the window has
   any): what the patent offices and conferences write about is technology by construction;
 - **sources**: the mean technology share of the documents' sources beyond the window's (present only when the
@@ -158,6 +160,20 @@ class Technology:
             "source_base_rate": None if self.source_base is None else round(self.source_base, 4),
             "technology_words": list(self.words),
         }
+
+
+def described_by(words: Sequence[str], shares: Sequence[float], min_share: float) -> list[str]:
+    """The topic's `words` (best first) that at least `min_share` of its documents use: those that can be evidence.
+
+    The seed-word and technical-word parts judge what a topic is about by its words, so they take the words its
+    documents actually use, by the rule a label word must meet (`[topics] label_min_share`). A word one teaser in
+    thirty uses ("smartphone" in a heap of 1,209 mixed headlines) says what that teaser is about, not the topic;
+    counting it made such a heap, whose label is "(no terms)", half a technology. Without shares (`shares` not one
+    per word) the words are taken as they are.
+    """
+    if len(shares) != len(words):
+        return list(words)
+    return [word for word, share in zip(words, shares, strict=True) if share >= min_share]
 
 
 def technology(
