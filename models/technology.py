@@ -14,8 +14,8 @@ model of the world decides that here; five kinds of evidence in the data do, eac
   ("Wasserstoffelektrolyseur" ends in the seed "Elektrolyseur");
 - **technical words**: the share of the top words with the morphology of a technical term, a head such as -technik,
   -anlage, -speicher, -zelle, -pumpe or "... system", "... battery" (`models/data/technology.toml`). For both, a
-  topic's words are those at least a tenth of its documents use (`described_by`, the label words' rule): a word
-  few of its documents use is not evidence of what the topic is about;
+  top word counts only if at least a tenth of the topic's documents use it (the label words' rule; `technology`'s
+  `shares`): a word few of its documents use is not evidence of what the topic is about;
 - **research**: the share of the documents that are patents or publications (present only when the window has
   any): what the patent offices and conferences write about is technology by construction;
 - **sources**: the mean technology share of the documents' sources beyond the window's (present only when the
@@ -162,20 +162,6 @@ class Technology:
         }
 
 
-def described_by(words: Sequence[str], shares: Sequence[float], min_share: float) -> list[str]:
-    """The topic's `words` (best first) that at least `min_share` of its documents use: those that can be evidence.
-
-    The seed-word and technical-word parts judge what a topic is about by its words, so they take the words its
-    documents actually use, by the rule a label word must meet (`[topics] label_min_share`). A word one teaser in
-    thirty uses ("smartphone" in a heap of 1,209 mixed headlines) says what that teaser is about, not the topic;
-    counting it made such a heap, whose label is "(no terms)", half a technology. Without shares (`shares` not one
-    per word) the words are taken as they are.
-    """
-    if len(shares) != len(words):
-        return list(words)
-    return [word for word, share in zip(words, shares, strict=True) if share >= min_share]
-
-
 def technology(
     words: Sequence[str],
     *,
@@ -187,8 +173,17 @@ def technology(
     base_rate: float | None = None,
     source_share: float | None = None,
     source_base: float | None = None,
+    shares: Sequence[float] | None = None,
+    min_share: float = 0.0,
 ) -> Technology:
     """The score of a topic (its top `words`) or a term (``words = [term]``) over its `documents`.
+
+    `shares`, one per word: the share of the topic's documents using it. A top word counts as seed or technical
+    evidence only if at least `min_share` of them do (`[topics] label_min_share`, the rule a label word meets),
+    still out of all `top` words: a word a few of its documents use says what those documents are about, not the
+    topic ("smartphone" in a thirtieth of a heap of 1,209 mixed teasers made the heap half a technology), and the
+    other top words still stand against the ones that count (a car topic whose only frequent word is "auto" keeps
+    one technical word of five, not one of one).
 
     `with_lead_market`: how many of them hit a lead market's seeds; `base_rate`: the share of all the window's
     documents that do (the lead-market part is the excess over it, `lead_market_excess`; None: no correction);
@@ -200,9 +195,11 @@ def technology(
     some, top words wärmepumpe (seed), heizungsgesetz, gebäudeenergiegesetz, habeck, wärmeplanung (seed) gives
     lead markets (0.55 - 0.1) / 0.9 = 0.5 and 1 - (1 - 0.5)(1 - 0.4)(1 - 0) = 0.7.
     """
-    shown = [w for w in words[:top] if w]
-    seed = [w for w in shown if vocabulary.is_seed(w)]
-    technical = [w for w in shown if w not in seed and vocabulary.is_technical(w)]
+    used = list(shares) if shares is not None and len(shares) == len(words) else [1.0] * len(words)
+    shown = [(w, share) for w, share in zip(words[:top], used[:top], strict=True) if w]
+    counted = [w for w, share in shown if share >= min_share]
+    seed = [w for w in counted if vocabulary.is_seed(w)]
+    technical = [w for w in counted if w not in seed and vocabulary.is_technical(w)]
     n = max(1, len(shown))
     raw = min(1.0, with_lead_market / documents) if documents else 0.0
     parts = [

@@ -21,7 +21,6 @@ import numpy as np
 from models.technology import (
     RESEARCH_KINDS,
     TechnologyVocabulary,
-    described_by,
     load_vocabulary,
     seed_label_frequency,
     source_technology_shares,
@@ -225,7 +224,7 @@ def describe_fit(
     for topic in fit.topics:
         members = [fit.doc_ids[i] for i in topic.members]
         scored = technology(
-            described_by(topic.top_terms, topic.term_shares, config.topics.model.label_min_share),
+            topic.top_terms,
             documents=len(members),
             with_lead_market=sum(doc_id in with_market for doc_id in members),
             research_documents=(sum(by_id[d].kind in RESEARCH_KINDS for d in members) if research_in_window else None),
@@ -237,6 +236,8 @@ def describe_fit(
                 else None
             ),
             source_base=source_base,
+            shares=topic.term_shares,
+            min_share=config.topics.model.label_min_share,
         )
         versions.append(
             TopicVersion(

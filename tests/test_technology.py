@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from models.technology import (
-    described_by,
     load_vocabulary,
     seed_label_frequency,
     source_technology_shares,
@@ -52,15 +51,17 @@ def test_a_heat_pump_topic_is_a_technology_and_a_football_topic_is_not() -> None
 
 def test_only_words_a_tenth_of_a_topics_documents_use_are_evidence_of_what_it_is_about() -> None:
     # a heap of 1,209 mixed teasers: its best c-TF-IDF words are technical, but each is in a few of its documents
-    words, shares = ["smartphone", "roboter", "elektrolyseur", "trainer"], [0.03, 0.02, 0.05, 0.04]
-    assert described_by(words, shares, 0.1) == []
+    words, shares = ["smartphone", "roboter", "elektrolyseur", "trainer", "sieg"], [0.03, 0.02, 0.05, 0.04, 0.03]
     common = {"documents": 1209, "with_lead_market": 40, "research_documents": None, "vocabulary": VOCABULARY}
-    heap = technology(described_by(words, shares, 0.1), **common, base_rate=0.03)
+    heap = technology(words, **common, base_rate=0.03, shares=shares, min_share=0.1)
     counted_anyway = technology(words, **common, base_rate=0.03)
     assert heap.words == () and heap.score < 0.01 < 0.5 < counted_anyway.score
-    # words the documents do use still count, in their order; without shares the words are taken as they are
-    assert described_by(["wärmepumpe", "habeck", "tür"], [0.6, 0.3, 0.05], 0.1) == ["wärmepumpe", "habeck"]
-    assert described_by(words, [], 0.1) == words
+    # a frequent technical word still counts, as one of the five top words (not one of the one that is frequent)
+    car_words, car_shares = ["auto", "unfall", "polizei", "verletzt", "fahrer"], [0.4, 0.09, 0.08, 0.05, 0.03]
+    car = technology(car_words, **common, shares=car_shares, min_share=0.1)
+    assert car.words == ("auto",) and car.technical_words == pytest.approx(1 / 5)
+    # without one share per word the words count as they are
+    assert technology(words, **common, base_rate=0.03, shares=[0.5], min_share=0.1).score == counted_anyway.score
 
 
 def test_lead_market_evidence_counts_only_beyond_what_any_document_of_the_window_shows() -> None:
