@@ -274,7 +274,17 @@ class HantaTagger:
         return known
 
     def _is_own_lemma(self, word: str) -> bool:
-        return self._hanta(word, casesensitive=True)[0].casefold() == word.casefold()
+        """Whether `word` is a lemma (a singular): HanTa says so, or HanTa over-stems it to a word the vocabulary
+        does not know ("Ladesäule" -> "Ladesäul", as it does the plural) and, a German compound, its longest known
+        noun ending is its own lemma ("Säule"): a compound's number is its head's. A known lemma of HanTa's
+        ("Medikamente" -> "Medikament") is believed."""
+        lemma = self._hanta(word, casesensitive=True)[0]
+        if lemma.casefold() == word.casefold():
+            return True
+        if self.lang != "de" or general_frequencies("de").get(lemma.casefold(), 0.0):
+            return False
+        guess = self._by_known_ending(word)
+        return guess is not None and guess[1].casefold() == word.casefold()
 
     def _hyphenated(self, form: str, sentence_initial: bool) -> tuple[str, str]:
         """ "Wasserstoff-Lkw", "E-Mobilität", "solid-state": analyse the last part, keep the others as written."""

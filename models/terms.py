@@ -121,6 +121,8 @@ class TermExtractor:
     def __init__(self, lang: str, whitelist: Collection[str] = (), blocklist: Collection[str] = ()) -> None:
         self.lang = lang
         self.whitelist = frozenset(w.lower() for w in whitelist)
+        # the last words of the multi-word ones: only a run ending in one can be a known name ("... model")
+        self.whitelist_heads = frozenset(w.rsplit(" ", 1)[-1] for w in self.whitelist if " " in w)
         self.blocklist = frozenset(blocklist)
         self.lists = term_lists(lang)
         self._classes: dict[tuple[str, str, str], int] = {}
@@ -285,8 +287,14 @@ class TermCollector:
         x = self.extractor
         noun_forms = [x.noun_form(self._lemma(tokens, t)) for t in range(first_noun, end)]
         head_noun = noun_forms[-1]
-        # drop leading everyday adjectives only: "neue grüne Technologie" -> "grüne Technologie"
-        while start < first_noun and x.everyday_adjective(tokens.texts[start], self._lemma(tokens, start)):
+        # drop leading everyday adjectives only: "neue grüne Technologie" -> "grüne Technologie"; but not from a
+        # known technology's name: "large language model" is a term of its own, "language model" another one
+        named = start < first_noun and head_noun.lower() in x.whitelist_heads
+        while (
+            start < first_noun
+            and x.everyday_adjective(tokens.texts[start], self._lemma(tokens, start))
+            and not (named and self._known_name(tokens, start, first_noun, noun_forms))
+        ):
             start += 1
         words = [x.adjective_form(self._lemma(tokens, a), head_noun) for a in range(start, first_noun)] + noun_forms
         if len(words) > MAX_TERM_WORDS:
@@ -299,6 +307,12 @@ class TermCollector:
         surface = zipf(tokens.texts[end - 1], x.lang)
         if surface > self.surface_zipf.get(head_noun, 0.0):
             self.surface_zipf[head_noun] = surface
+
+    def _known_name(self, tokens: Tokens, start: int, first_noun: int, noun_forms: list[str]) -> bool:
+        """Whether adjectives tokens[start:first_noun] and the nouns are a whitelisted (seed) technology name."""
+        x = self.extractor
+        adjectives = [x.adjective_form(self._lemma(tokens, a), noun_forms[-1]) for a in range(start, first_noun)]
+        return " ".join(adjectives + noun_forms).lower() in x.whitelist
 
     def _maybe_noun_of_noun(self, tokens: Tokens, classes: list[int], j: int, end: int, first: int) -> None:
         """ "Internet der Dinge", "Recht auf Reparatur" (German genitive), "internet of things" (English "of")."""

@@ -44,6 +44,16 @@ def test_unknown_compounds_take_the_analysis_of_their_known_ending(german) -> No
     assert lemmas["Batteriezellfabriken"] == ("NOUN", "Batteriezellfabrik")
 
 
+def test_a_compound_plural_hanta_over_stems_with_its_singular_keeps_the_singular_as_lemma(german) -> None:
+    """HanTa writes "Ladesäul" for both "Ladesäulen" and "Ladesäule" (the shipped lexicon has the plural so): the
+    singular's head "Säule" is its own lemma, so "Ladesäule" is a singular and the lemma. Where HanTa's lemma of the
+    -e form is a known word ("Medikamente" -> "Medikament"), the -e form is a plural and HanTa's lemma stays."""
+    lemmas = {t.text: t.lemma_ for t in german("Die Ladesäulen fehlen, es mangelt an Medikamenten und Elektropumpen.")}
+    assert lemmas["Ladesäulen"] == "Ladesäule"
+    assert lemmas["Elektropumpen"] == "Elektropumpe"
+    assert lemmas["Medikamenten"] == "Medikament"
+
+
 def test_acronyms_and_hyphenated_words_stay_as_written(german, english) -> None:
     doc = german("Die KI-Systeme im Wasserstoff-Lkw nutzen KI.")
     lemmas = {t.text: t.lemma_ for t in doc}

@@ -66,6 +66,15 @@ def test_english_compounds_and_noun_of_noun() -> None:
     assert "internet of things" in terms_of("Sensors connect to the Internet of Things in factories.")
 
 
+def test_a_known_technologys_name_keeps_the_everyday_adjective_it_starts_with() -> None:
+    """ "large" is dropped from the front of a term ("a large dataset" -> "dataset"), but "large language model" is
+    a technology's name (a lead-market seed), not a large "language model": an emerging term of its own."""
+    terms = terms_of("New large language models are trained on a large dataset of small images.")
+    assert "large language model" in terms and "language model" not in terms
+    assert "dataset" in terms and "large dataset" not in terms
+    assert "Wärmepumpe" in terms_of("Neue Wärmepumpen senken den Verbrauch.")
+
+
 def test_grammar_helpers() -> None:
     assert [noun_gender(n) for n in ("Wasserstoff", "Intelligenz", "Lernen", "Wärmepumpe", "Netz")] == list("mfnfn")
     assert inflect_adjective("grün", "m") == "grüner"
