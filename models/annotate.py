@@ -266,6 +266,8 @@ class Annotator:
                 n_words,
                 pipeline_name,
             )
+        matched = classifier.match_seeds(keys, lang)
+        collector.add_known_names({seed.term: count for seed, count in matched.items()})
         return Annotation(
             language=lang,
             status=PROCESSED,
@@ -275,7 +277,9 @@ class Annotator:
             terms=tuple(collector.ranked(self.max_terms)),
             places=tuple(self.gazetteer.find_places(full)),
             actors=tuple(self.gazetteer.find_actors(full)),
-            lead_markets=tuple(classifier.score(keys, lang, compound_parts=compound_parts, n_words=n_words)),
+            lead_markets=tuple(
+                classifier.score(keys, lang, compound_parts=compound_parts, n_words=n_words, matched=matched)
+            ),
         )
 
 

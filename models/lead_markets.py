@@ -207,6 +207,11 @@ class LeadMarketClassifier:
         """Every seed term as written, for the term extractor's whitelist."""
         return {seed.term for candidates in self._index.get(lang, {}).values() for _, seed in candidates}
 
+    def match_seeds(self, keys: Sequence[str | None], lang: str) -> Counter[_Seed]:
+        """The seeds the document's lemma keys hit, with how often (`seed.term` is the seed as written): what
+        `score` counts; pass it on as `matched` so that it is not matched twice."""
+        return self._match_seeds(keys, lang) if lang in self._index else Counter()
+
     def score(
         self,
         keys: Sequence[str | None],
@@ -215,15 +220,16 @@ class LeadMarketClassifier:
         compound_parts: Iterable[tuple[str, str]] = (),
         n_words: int | None = None,
         min_score: float = MIN_SCORE,
+        matched: Counter[_Seed] | None = None,
     ) -> list[LeadMarketScore]:
         """Scores for one document, best first, those below `min_score` left out.
 
         `keys` are the document's lemma keys in order (None marks a sentence boundary), `compound_parts` the
-        (modifier, head) keys of its German compound nouns.
+        (modifier, head) keys of its German compound nouns, `matched` what `match_seeds` found in them.
         """
         if lang not in self._index:
             return []
-        seed_counts = self._match_seeds(keys, lang)
+        seed_counts = matched if matched is not None else self._match_seeds(keys, lang)
         part_counts: Counter[tuple[str, str]] = Counter()
         single = self._single[lang]
         for modifier, head in compound_parts:

@@ -26,7 +26,7 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -257,6 +257,21 @@ class TermCollector:
     def add(self, text: str, head: str | None, count: int = 1) -> None:
         self.counts[text] += count
         self.heads.setdefault(text, head)
+
+    def add_known_names(self, found: Mapping[str, int]) -> None:
+        """Known technology names (multi-word seeds, as written, with how often the document has them) that the
+        patterns missed: a name holds its words whatever the tagger took them for ("autonomous driving", "fast
+        charging": a per-form tagger reads "driving" and "charging" as verbs, so no noun pattern covers them).
+        A name the patterns found is counted once, as they found it."""
+        x = self.extractor
+        have = {text.casefold() for text in self.counts}
+        for name, count in found.items():
+            words = name.split()
+            if len(words) < 2 or name.casefold() in have:
+                continue
+            if x.lang == "en":
+                words = [w if is_acronym(w) else w.lower() for w in words]
+            self.add(" ".join(words), words[-1], count)
 
     def _add_sentence(self, tokens: Tokens, classes: list[int], start: int, end: int) -> None:
         several_nouns = self.extractor.lang == "en"
