@@ -96,13 +96,26 @@ def analyze_language(
     limit: Annotated[
         int | None, typer.Option("--limit", help="Process at most this many documents (the rest wait).")
     ] = None,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Annotate every document again, with this version's rules (after an upgrade that changed them, "
+            "so that terms the new rules find do not look newly emerged); a killed run resumes.",
+        ),
+    ] = False,
 ) -> None:
     """Run only the language step over documents not yet processed (`foresight analyze` also runs it first)."""
     from pipeline.language_step import run_language_step, summary_line
+    from warehouse.language import mark_all_for_reannotation
 
     app_state = state(ctx)
     config = app_state.config
     with open_writer(app_state) as wh:
+        if again:
+            with wh.transaction():
+                marked = mark_all_for_reannotation(wh)
+            err_console.print(f"{marked:,} documents to annotate again", highlight=False)
         last = {"shown": -1}
 
         def progress(name: str, done: int, total: int | None = None) -> None:

@@ -249,6 +249,24 @@ def test_analyze_language_command(cli: Callable[..., Result], db_path: Path) -> 
     assert "0 documents processed" in cli("analyze-language").stdout
 
 
+def test_analyze_language_again_annotates_every_document_once_more_and_replaces_its_rows(
+    cli: Callable[..., Result], db_path: Path
+) -> None:
+    """After an upgrade that changed the language rules, `--again` re-annotates everything: the rows are replaced,
+    never added to (the per-day term counts stay those of one annotation), and a plain rerun finds nothing to do."""
+    assert cli("init").exit_code == 0
+    load(db_path, sample_documents(annotation_sample()[:3]))  # dated, so that they are counted per day
+    assert "3 documents processed" in cli("analyze-language").stdout
+    terms_sql = "select doc_id, term, count from doc_terms order by all"
+    terms, counts = rows(db_path, terms_sql), rows(db_path, _TERM_DAYS)
+    again = cli("analyze-language", "--again")
+    assert again.exit_code == 0, again.stderr
+    assert "3 documents to annotate again" in again.stderr and "3 documents processed" in again.stdout
+    assert rows(db_path, terms_sql) == terms and terms
+    assert rows(db_path, _TERM_DAYS) == counts == rows(db_path, _RECOUNT) and counts
+    assert "0 documents processed" in cli("analyze-language").stdout
+
+
 def test_the_fast_step_finds_what_the_step_found_before_the_speed_work(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

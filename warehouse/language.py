@@ -127,6 +127,20 @@ def count_pending(warehouse: Warehouse) -> int:
     return int(row[0]) if row else 0
 
 
+def mark_all_for_reannotation(warehouse: Warehouse) -> int:
+    """Make every document's language result stale, so that the next step annotates every document again.
+
+    An upgrade can change what the language step finds (a rule for terms, a lemma repair); documents annotated
+    before it keep the old terms and new ones get the new, so a term the new rules find would look as if it had
+    just emerged. Clearing the stored content hash makes each result pending by the rule that already re-annotates
+    changed documents (its rows and counts are replaced, not added to), so a run killed part-way resumes where it
+    stopped. Returns how many results were marked."""
+    con = warehouse.con
+    row = con.execute("select count(*) from doc_language where content_hash <> ''").fetchone()
+    con.execute("update doc_language set content_hash = '' where content_hash <> ''")
+    return int(row[0]) if row else 0
+
+
 def language_step_has_work(warehouse: Warehouse) -> bool:
     """Whether the language step would change anything: documents are pending, or the lead markets never synced.
 
