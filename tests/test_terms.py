@@ -35,7 +35,7 @@ def test_worked_example_gives_grüner_wasserstoff_and_elektrolyseur() -> None:
         ("Die Bioökonomie braucht biobasierte Kunststoffe.", "biobasierter Kunststoff"),
         ("Die erzielten Bilder überzeugen.", "erzieltes Bild"),  # gender learnt from articles in real text
         ("Wir testen biobasierte Lösungsmittel.", "biobasiertes Lösungsmittel"),  # ... also for compound heads
-        ("Der Boom generativer KI hält an.", "generative KI"),  # an acronym's gender: "die KI"
+        ("Die leistungsstarke GPU rechnet.", "leistungsstarke GPU"),  # an acronym's gender: "die GPU"
     ],
 )
 def test_german_terms_are_normalised_with_umlauts_and_agreement(text: str, term: str) -> None:
