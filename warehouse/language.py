@@ -135,10 +135,8 @@ def mark_all_for_reannotation(warehouse: Warehouse) -> int:
     just emerged. Clearing the stored content hash makes each result pending by the rule that already re-annotates
     changed documents (its rows and counts are replaced, not added to), so a run killed part-way resumes where it
     stopped. Returns how many results were marked."""
-    con = warehouse.con
-    row = con.execute("select count(*) from doc_language where content_hash <> ''").fetchone()
-    con.execute("update doc_language set content_hash = '' where content_hash <> ''")
-    return int(row[0]) if row else 0
+    row = warehouse.con.execute("update doc_language set content_hash = '' where content_hash <> ''").fetchone()
+    return int(row[0]) if row else 0  # DuckDB answers an update with the number of rows it changed
 
 
 def language_step_has_work(warehouse: Warehouse) -> bool:
