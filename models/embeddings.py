@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
+    from models.lexicon import WordVectors
     from models.word_vectors import WordVectorCache
 
 DEFAULT_BACKEND = "tfidf-svd"
@@ -124,6 +125,11 @@ class TfidfSvdEmbedder:
 
     ``vector = normalise(svd.transform(tfidf(text)))`` with sublinear term frequency, words of at
     least two letters, stop words removed, terms in at least `min_df` documents.
+
+    Fitted on German and English documents with a word encoder at hand, a German word and its English translation
+    count as one term, a *concept* (`models.lexicon`: the lexicon is induced from the corpus' own vocabulary), so a
+    German text and its English translation get nearly the same vector. ``concepts_`` maps each vocabulary column
+    to its concept; None (one language, or nothing to translate) is the plain monolingual space.
     """
 
     name = "tfidf-svd"
@@ -139,61 +145,117 @@ class TfidfSvdEmbedder:
         self.vocabulary_: dict[str, int] | None = None
         self.idf_: np.ndarray | None = None
         self.components_: np.ndarray | None = None
+        self.concepts_: np.ndarray | None = None
+        self.translations_: list[tuple[str, str, float]] = []  # the lexicon's (German, English, cosine) pairs
 
-    def _vectorizer(self, vocabulary: Mapping[str, int] | None = None):  # noqa: ANN202 - sklearn type
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def _counter(self, vocabulary: Mapping[str, int] | None = None):  # noqa: ANN202 - sklearn type
+        from sklearn.feature_extraction.text import CountVectorizer
 
-        return TfidfVectorizer(
+        return CountVectorizer(
             token_pattern=_WORD,
             lowercase=True,
             stop_words=sorted(stop_words()),
             min_df=1 if vocabulary is not None else self.min_df,
             max_df=0.5 if vocabulary is None else 1.0,
             max_features=self.max_features,
-            sublinear_tf=True,
             dtype=np.float32,
             vocabulary=vocabulary,
         )
 
-    def fit(self, texts: Sequence[str]) -> TfidfSvdEmbedder:
-        """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed)."""
-        self._fit_matrix(texts)
+    def fit(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        word_vectors: WordVectors | None = None,
+        min_cosine: float | None = None,
+    ) -> TfidfSvdEmbedder:
+        """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed).
+
+        With `languages` (one per text) and `word_vectors` (a multilingual word encoder), German and English words
+        that translate each other become one concept (`models.lexicon.concept_columns`, pairs with a cosine of at
+        least `min_cosine`).
+        """
+        self._fit_matrix(texts, languages, word_vectors, min_cosine)
         return self
 
-    def fit_embed(self, texts: Sequence[str]) -> np.ndarray:
-        """`fit(texts)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
+    def fit_embed(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        word_vectors: WordVectors | None = None,
+        min_cosine: float | None = None,
+    ) -> np.ndarray:
+        """`fit(...)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
 
         The same vectors as ``fit(texts).embed(texts)`` without reading every text a second time: after a refit
         everything is embedded again, and tokenising is most of the cost (long speeches: minutes).
         """
-        matrix = self._fit_matrix(texts)
+        matrix = self._fit_matrix(texts, languages, word_vectors, min_cosine)
         assert self.components_ is not None
         return normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
 
-    def _fit_matrix(self, texts: Sequence[str]):  # noqa: ANN202 - scipy sparse matrix
+    def _fit_matrix(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None,
+        word_vectors: WordVectors | None,
+        min_cosine: float | None,
+    ):  # noqa: ANN202 - scipy sparse matrix
         from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfTransformer
 
         docs = [truncate(t, self.max_chars) for t in texts]
         min_df = self.min_df if len(docs) >= 10 * self.min_df else 1
-        vectorizer = self._vectorizer()
-        vectorizer.set_params(min_df=min_df, max_df=0.5 if len(docs) >= 20 else 1.0)
-        matrix = vectorizer.fit_transform(docs)
+        counter = self._counter()
+        counter.set_params(min_df=min_df, max_df=0.5 if len(docs) >= 20 else 1.0)
+        counts = counter.fit_transform(docs)  # with the TfidfTransformer below: exactly sklearn's TfidfVectorizer
+        self.vocabulary_ = {term: int(i) for term, i in counter.vocabulary_.items()}
+        self.concepts_, self.translations_ = None, []
+        if languages is not None and word_vectors is not None:
+            from models.lexicon import MIN_COSINE, concept_columns
+
+            if len(languages) != len(docs):
+                raise EmbeddingError("fit needs one language per text")
+            terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+            found = concept_columns(
+                terms, counts, languages, word_vectors, min_df=min_df,
+                min_cosine=MIN_COSINE if min_cosine is None else min_cosine,
+            )  # fmt: skip
+            if found is not None:
+                self.concepts_, self.translations_ = found
+                counts = counts @ self._merge_matrix()
+        transformer = TfidfTransformer(sublinear_tf=True)
+        matrix = transformer.fit_transform(counts)
         n_components = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
         svd = TruncatedSVD(n_components=n_components, random_state=self.seed, algorithm="randomized", n_iter=5)
         svd.fit(matrix)
-        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self.idf_ = vectorizer.idf_.astype(np.float32)
+        self.idf_ = transformer.idf_.astype(np.float32)
         self.components_ = svd.components_.astype(np.float32)
         self.dim = int(self.components_.shape[0])
         return matrix
 
+    def _merge_matrix(self):  # noqa: ANN202 - scipy sparse matrix
+        """Vocabulary columns x concepts: sums the counts of the words of one concept."""
+        from scipy import sparse
+
+        assert self.concepts_ is not None
+        size = len(self.concepts_)
+        return sparse.csr_matrix(
+            (np.ones(size, dtype=np.float32), (np.arange(size), self.concepts_)),
+            shape=(size, int(self.concepts_.max()) + 1),
+        )
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self.vocabulary_ is None or self.idf_ is None or self.components_ is None:
             raise EmbeddingError("the tfidf-svd backend is not fitted; call fit(texts) or from_state(...) first")
-        vectorizer = self._vectorizer(self.vocabulary_)
-        vectorizer.fit([" ".join(self.vocabulary_)])  # only to initialise; idf is replaced below
-        vectorizer.idf_ = self.idf_
-        matrix = vectorizer.transform([truncate(t, self.max_chars) for t in texts])
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        counts = self._counter(self.vocabulary_).transform([truncate(t, self.max_chars) for t in texts])
+        if self.concepts_ is not None:
+            counts = counts @ self._merge_matrix()
+        transformer = TfidfTransformer(sublinear_tf=True)
+        transformer.idf_ = self.idf_
+        matrix = transformer.transform(counts)
         return normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
 
     def to_state(self) -> bytes:
@@ -201,6 +263,14 @@ class TfidfSvdEmbedder:
         if self.vocabulary_ is None or self.idf_ is None or self.components_ is None:
             raise EmbeddingError("nothing to save: the tfidf-svd backend is not fitted")
         terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        lexicon = {}
+        if self.concepts_ is not None:
+            lexicon = {
+                "concepts": self.concepts_.astype(np.int32),
+                "translation_de": np.array([de for de, _, _ in self.translations_], dtype=np.str_),
+                "translation_en": np.array([en for _, en, _ in self.translations_], dtype=np.str_),
+                "translation_cosine": np.array([c for _, _, c in self.translations_], dtype=np.float32),
+            }
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer,
@@ -208,6 +278,7 @@ class TfidfSvdEmbedder:
             idf=self.idf_,
             components=self.components_,
             params=np.array([self.max_features, self.min_df, self.max_chars, self.seed], dtype=np.int64),
+            **lexicon,
         )
         return buffer.getvalue()
 
@@ -226,6 +297,17 @@ class TfidfSvdEmbedder:
             model.vocabulary_ = {term: i for i, term in enumerate(terms)}
             model.idf_ = archive["idf"].astype(np.float32)
             model.components_ = archive["components"].astype(np.float32)
+            if "concepts" in archive.files:  # fitted with a German/English lexicon (states before it have none)
+                model.concepts_ = archive["concepts"].astype(np.int32)
+                model.translations_ = [
+                    (str(de), str(en), float(c))
+                    for de, en, c in zip(
+                        archive["translation_de"],
+                        archive["translation_en"],
+                        archive["translation_cosine"],
+                        strict=True,
+                    )
+                ]
         return model
 
 
