@@ -54,6 +54,7 @@ class AnalyzeResult:
     continued_topics: int = 0
     merged_topics: int = 0
     space: str | None = None
+    bilingual_space: bool = False  # the space joins German and English words (tfidf-svd with a lexicon)
     signals_run_id: int | None = None
     signals: int = 0
     scores_reused: bool = False

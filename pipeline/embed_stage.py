@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from models.embeddings import document_text, make_embedder, needs_fit
+from models.word_vectors import StaticWordEmbedder
 from pipeline.config import Config
 from pipeline.progress import Progress
 from warehouse.db import Warehouse
@@ -19,6 +20,7 @@ from warehouse.runs import Run
 from warehouse.topics import (
     count_documents,
     current_embedding_model,
+    document_languages,
     document_texts,
     documents_to_embed,
     fit_sample_ids,
@@ -67,7 +69,16 @@ def embed_documents(
             ids = [doc_id for doc_id, _, _ in rows]
             texts = [document_text(title, text) for _, title, text in rows]
             model = make_embedder(backend, dim=topics.embedding_dim, seed=topics.model.seed)
-            fitted = model.fit_embed(texts)  # type: ignore[attr-defined]  # the fit's own texts: no second read
+            lexicon: dict[str, Any] = {}
+            if topics.translate_words:  # German and English words that translate each other: one term
+                by_id = document_languages(warehouse, ids)
+                lexicon = {
+                    "languages": [by_id.get(doc_id) for doc_id in ids],
+                    "word_vectors": StaticWordEmbedder(cache=WordVectorTable(warehouse)).word_vectors,
+                    "min_cosine": topics.translation_min_cosine,
+                }
+            fitted = model.fit_embed(texts, **lexicon)  # type: ignore[attr-defined]  # the fit's own texts: no second read
+            counts["translations"] = len(getattr(model, "translations_", []))
             state = model.to_state()  # type: ignore[attr-defined]
             current = save_embedding_model(
                 warehouse, backend, state, len(texts), as_of, run.id, history_documents=available
@@ -81,6 +92,7 @@ def embed_documents(
                                                     fitted[rows_of_batch], run.id)  # fmt: skip
             del fitted
         space, embedder = current.space, make_embedder(backend, state=current.state)
+        result.bilingual_space = getattr(embedder, "concepts_", None) is not None
     else:
         space, embedder = backend, None
     result.space = space

@@ -96,6 +96,20 @@ def document_texts(warehouse: Warehouse, doc_ids: Sequence[str]) -> list[tuple[s
     return [(str(r[0]), r[1], r[2]) for r in rows]
 
 
+def document_languages(warehouse: Warehouse, doc_ids: Sequence[str]) -> dict[str, str | None]:
+    """Each document's language: the language step's, else the record's (None where neither knows it)."""
+    con = warehouse.con
+    return {
+        str(r[0]): r[1]
+        for batch in _key_batches(doc_ids)
+        for r in con.execute(
+            f"""select d.doc_id, coalesce(l.language, d.language) from documents d left join doc_language l
+                using (doc_id) where d.doc_id in ({_placeholders(batch)})""",
+            batch,
+        ).fetchall()
+    }
+
+
 def write_embeddings(warehouse: Warehouse, space: str, doc_ids: Sequence[str], vectors: np.ndarray, run_id: int) -> int:
     """Store vectors; a (doc_id, space) pair that already has one is left alone."""
     con = warehouse.con
