@@ -68,15 +68,15 @@ def language_words(
     None when either language has fewer than `min_language_share` of the documents (and `min_df`), or no word of
     its own in at least `min_df` of its documents: nothing to translate.
     """
+    labels = np.array([(language or "").split("-")[0].lower() for language in languages], dtype=object)  # "de-DE"
+    rows_of = {language: np.flatnonzero(labels == language) for language in LANGUAGES}
+    if any(len(rows) < max(min_df, min_language_share * len(labels)) for rows in rows_of.values()):
+        return None  # decided before any work on the matrix: the common case of a one-language window
     present = sparse.csr_matrix(counts, copy=True)
     present.data[:] = 1.0
-    labels = np.array([language or "" for language in languages], dtype=object)
     frequency: dict[str, np.ndarray] = {}
     rate: dict[str, np.ndarray] = {}
-    for language in LANGUAGES:
-        rows = np.flatnonzero(labels == language)
-        if len(rows) < max(min_df, min_language_share * len(labels)):
-            return None
+    for language, rows in rows_of.items():
         frequency[language] = np.asarray(present[rows].sum(axis=0)).ravel()
         rate[language] = frequency[language] / len(rows)
     total = sum(rate.values())
