@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
-    from models.lexicon import WordVectors
     from models.word_vectors import WordVectorCache
 
 DEFAULT_BACKEND = "tfidf-svd"
@@ -120,6 +119,18 @@ def truncate(text: str | None, max_chars: int) -> str:
     return text[: cut if cut > max_chars // 2 else max_chars]
 
 
+class WordEncoder(Protocol):
+    """What a bilingual TF-IDF space needs of a multilingual word encoder (`models.word_vectors.StaticWordEmbedder`)."""
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray:
+        """One L2-normalised row per word."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised row per text: its words' mean vector."""
+        ...
+
+
 class TfidfSvdEmbedder:
     """TF-IDF + truncated SVD (latent semantic analysis); fitted on a corpus, then fixed.
 
@@ -147,6 +158,8 @@ class TfidfSvdEmbedder:
         self.components_: np.ndarray | None = None
         self.concepts_: np.ndarray | None = None
         self.translations_: list[tuple[str, str, float]] = []  # the lexicon's (German, English, cosine) pairs
+        self.word_weight = 0.0  # > 0: a bilingual space whose vectors carry a mean-word-vector part (`_vectors`)
+        self.words: WordEncoder | None = None
 
     def _counter(self, vocabulary: Mapping[str, int] | None = None):  # noqa: ANN202 - sklearn type
         from sklearn.feature_extraction.text import CountVectorizer
@@ -166,40 +179,54 @@ class TfidfSvdEmbedder:
         self,
         texts: Sequence[str],
         languages: Sequence[str | None] | None = None,
-        word_vectors: WordVectors | None = None,
+        words: WordEncoder | None = None,
         min_cosine: float | None = None,
+        word_weight: float = 0.0,
     ) -> TfidfSvdEmbedder:
         """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed).
 
-        With `languages` (one per text) and `word_vectors` (a multilingual word encoder), German and English words
-        that translate each other become one concept (`models.lexicon.concept_columns`, pairs with a cosine of at
-        least `min_cosine`).
+        With `languages` (one per text) and `words` (a multilingual word encoder, `StaticWordEmbedder`), German and
+        English words that translate each other become one concept (`models.lexicon.concept_columns`, pairs with a
+        cosine of at least `min_cosine`). Where that makes the space bilingual and `word_weight` > 0, a document's
+        vector is its TF-IDF part and, weighed by `word_weight`, its mean word vector (`embed`).
         """
-        self._fit_matrix(texts, languages, word_vectors, min_cosine)
+        self._fit_matrix(texts, languages, words, min_cosine, word_weight)
         return self
 
     def fit_embed(
         self,
         texts: Sequence[str],
         languages: Sequence[str | None] | None = None,
-        word_vectors: WordVectors | None = None,
+        words: WordEncoder | None = None,
         min_cosine: float | None = None,
+        word_weight: float = 0.0,
     ) -> np.ndarray:
         """`fit(...)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
 
         The same vectors as ``fit(texts).embed(texts)`` without reading every text a second time: after a refit
         everything is embedded again, and tokenising is most of the cost (long speeches: minutes).
         """
-        matrix = self._fit_matrix(texts, languages, word_vectors, min_cosine)
+        matrix = self._fit_matrix(texts, languages, words, min_cosine, word_weight)
+        return self._vectors(matrix, texts)
+
+    def _vectors(self, matrix, texts: Sequence[str]) -> np.ndarray:  # noqa: ANN001 - scipy sparse matrix
+        """The TF-IDF part (SVD, normalised) and, in a bilingual space with a word part, the word part beside it."""
         assert self.components_ is not None
-        return normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
+        vectors = normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
+        if self.word_weight <= 0:
+            return vectors
+        if self.words is None:
+            raise EmbeddingError("this bilingual tfidf-svd space needs the word encoder (make_embedder gives it one)")
+        part = self.words.embed([truncate(t, self.max_chars) for t in texts])
+        return normalise_rows(np.hstack([vectors, np.float32(self.word_weight) * part]))
 
     def _fit_matrix(
         self,
         texts: Sequence[str],
         languages: Sequence[str | None] | None,
-        word_vectors: WordVectors | None,
+        words: WordEncoder | None,
         min_cosine: float | None,
+        word_weight: float,
     ):  # noqa: ANN202 - scipy sparse matrix
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfTransformer
@@ -210,20 +237,21 @@ class TfidfSvdEmbedder:
         counter.set_params(min_df=min_df, max_df=0.5 if len(docs) >= 20 else 1.0)
         counts = counter.fit_transform(docs)  # with the TfidfTransformer below: exactly sklearn's TfidfVectorizer
         self.vocabulary_ = {term: int(i) for term, i in counter.vocabulary_.items()}
-        self.concepts_, self.translations_ = None, []
-        if languages is not None and word_vectors is not None:
+        self.concepts_, self.translations_, self.word_weight, self.words = None, [], 0.0, None
+        if languages is not None and words is not None:
             from models.lexicon import MIN_COSINE, concept_columns
 
             if len(languages) != len(docs):
                 raise EmbeddingError("fit needs one language per text")
             terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
             found = concept_columns(
-                terms, counts, languages, word_vectors, min_df=min_df,
+                terms, counts, languages, words.word_vectors, min_df=min_df,
                 min_cosine=MIN_COSINE if min_cosine is None else min_cosine,
             )  # fmt: skip
             if found is not None:
                 self.concepts_, self.translations_ = found
                 counts = counts @ self._merge_matrix()
+                self.word_weight, self.words = float(word_weight), words
         transformer = TfidfTransformer(sublinear_tf=True)
         matrix = transformer.fit_transform(counts)
         n_components = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
@@ -255,8 +283,7 @@ class TfidfSvdEmbedder:
             counts = counts @ self._merge_matrix()
         transformer = TfidfTransformer(sublinear_tf=True)
         transformer.idf_ = self.idf_
-        matrix = transformer.transform(counts)
-        return normalise_rows(np.asarray(matrix @ self.components_.T, dtype=np.float32))
+        return self._vectors(transformer.transform(counts), texts)
 
     def to_state(self) -> bytes:
         """The fitted model as an .npz archive of plain arrays (no pickle), for the warehouse."""
@@ -270,6 +297,7 @@ class TfidfSvdEmbedder:
                 "translation_de": np.array([de for de, _, _ in self.translations_], dtype=np.str_),
                 "translation_en": np.array([en for _, en, _ in self.translations_], dtype=np.str_),
                 "translation_cosine": np.array([c for _, _, c in self.translations_], dtype=np.float32),
+                "word_weight": np.array([self.word_weight], dtype=np.float64),
             }
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -283,7 +311,8 @@ class TfidfSvdEmbedder:
         return buffer.getvalue()
 
     @classmethod
-    def from_state(cls, state: bytes) -> TfidfSvdEmbedder:
+    def from_state(cls, state: bytes, word_cache: WordVectorCache | None = None) -> TfidfSvdEmbedder:
+        """The fitted model back; a bilingual space with a word part gets a word encoder reading `word_cache`."""
         with np.load(io.BytesIO(state), allow_pickle=False) as archive:
             terms = [str(t) for t in archive["terms"]]
             max_features, min_df, max_chars, seed = (int(v) for v in archive["params"])
@@ -308,6 +337,11 @@ class TfidfSvdEmbedder:
                         strict=True,
                     )
                 ]
+                model.word_weight = float(archive["word_weight"][0]) if "word_weight" in archive.files else 0.0
+        if model.word_weight > 0:
+            from models.word_vectors import StaticWordEmbedder
+
+            model.words = StaticWordEmbedder(cache=word_cache)
         return model
 
 
@@ -393,7 +427,7 @@ def make_embedder(
 
         return StaticWordEmbedder(cache=word_cache, **options)
     if backend == "tfidf-svd":
-        return TfidfSvdEmbedder.from_state(state) if state is not None else TfidfSvdEmbedder(**options)
+        return TfidfSvdEmbedder.from_state(state, word_cache) if state is not None else TfidfSvdEmbedder(**options)
     if backend == "use-m3":
         return UseEmbedder(**options)
     if backend == "e5-small":

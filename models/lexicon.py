@@ -17,14 +17,16 @@ does it (Conneau, Lample, Ranzato, Denoyer and Jégou 2018, "Word translation wi
   score, ``2 cos(g, e) - r(g) - r(e)``, where r is a word's mean cosine to its `neighbours` nearest words of the
   other language: CSLS corrects for "hubs", words near everything, which plain nearest neighbours pick far too
   often (Conneau et al. 2018, section 2.3); English words get their German candidate the same way.
-- **Which pairs count.** A candidate pair is kept when its plain cosine reaches `min_cosine` (0.7), or 0.6 when
-  each word is the other's best partner (mutual nearest neighbours: the agreement is evidence of its own, the
-  criterion Conneau et al. use for their dictionary). The encoder's cosine scale is a property of the encoder,
-  not of a corpus; measured (docs/topics.md), pairs below 0.6 are mostly wrong ("grün -> red", "stadium ->
-  theatre"), 0.6-0.7 mixed, and above 0.7 mostly translations or inflections of one ("konflikte -> conflicts",
-  "befehlszeile -> command-line"). Some translations of the product's own subjects score below it
-  ("wasserstoff"/"hydrogen" 0.68, "rente"/"pension" 0.61), so the lead markets' German/English seed names
-  (`models/data/term_links.toml`) of a single word each are pairs as well, wherever both are in the vocabulary.
+- **Which pairs count.** A pair of mutual best partners (the criterion Conneau et al. use for their dictionary) is
+  kept when its plain cosine reaches 0.6; a one-way pair (only one word chose the other) needs `min_cosine` (0.7)
+  *and* its word must be an inflection of the word its partner is mutual with ("konflikte" -> "conflicts", whose
+  mutual partner is "konflikt"): otherwise a "hub" gathers every word with no translation of its own (`_kept`).
+  The encoder's cosine scale is a property of the encoder, not of a corpus; measured (docs/topics.md), pairs below
+  0.6 are mostly wrong ("grün -> red", "stadium -> theatre"), 0.6-0.7 mixed, and above 0.7 mostly translations or
+  inflections of one ("konflikte -> conflicts", "befehlszeile -> command-line"). Some translations of the
+  product's own subjects score below it ("wasserstoff"/"hydrogen" 0.68, "rente"/"pension" 0.61), so the lead
+  markets' German/English seed names (`models/data/term_links.toml`) of a single word each are pairs as well,
+  wherever both are in the vocabulary.
 - **Concepts.** Kept pairs are edges of a graph; each connected component is one concept (so "konflikt",
   "konflikte" and "conflicts" become one column). A word in no kept pair is a concept of its own.
 
@@ -47,6 +49,8 @@ MIN_LANGUAGE_SHARE = 0.01  # each language holds at least 1 % of the documents, 
 EXCLUSIVE_SHARE = 0.9  # a word is of one language when that language's documents hold 90 % of its document rate
 MIN_COSINE = 0.7  # use-m3 word cosine a translation pair needs (measured; docs/topics.md)
 MUTUAL_MIN_COSINE = 0.6  # ... a pair each of whose words is the other's best partner
+MAX_ENDING = 3  # letters two inflected forms of one word may differ by at the end (-e, -en, -es; -s, -es, -ed)
+MIN_STEM = 4  # ... the shorter form having at least this many
 NEIGHBOURS = 10  # k of CSLS's neighbourhood (Conneau et al. 2018 use 10)
 MAX_WORDS = 10_000  # candidates per language, most frequent first
 BLOCK_ROWS = 2_048  # rows of the similarity matrix computed at a time (2,048 x 10,000 floats: 80 MB)
@@ -103,13 +107,13 @@ def translation_pairs(
     min_cosine: float = MIN_COSINE,
     mutual_min_cosine: float = MUTUAL_MIN_COSINE,
     neighbours: int = NEIGHBOURS,
-) -> list[tuple[int, int, float]]:
-    """``(german row, english row, cosine)`` of each word's best CSLS partner whose cosine reaches `min_cosine`,
-    or `mutual_min_cosine` where the two are each other's best partner.
+) -> list[tuple[int, int, float, bool]]:
+    """``(german row, english row, cosine, mutual)`` of each word's best CSLS partner, kept where the cosine reaches
+    `mutual_min_cosine` for a pair of mutual best partners and `min_cosine` for a one-way one.
 
     `german` and `english` are L2-normalised word vectors. Both directions are searched (a German word's best
-    English word, an English word's best German word); a pair found both ways is listed once. Works a block of
-    German rows at a time, so memory stays at ``BLOCK_ROWS x len(english)`` floats whatever the vocabulary.
+    English word, an English word's best German word); a pair found both ways is listed once, as mutual. Works a
+    block of German rows at a time, so memory stays at ``BLOCK_ROWS x len(english)`` floats whatever the vocabulary.
     """
     n_de, n_en = len(german), len(english)
     if n_de == 0 or n_en == 0:
@@ -141,12 +145,36 @@ def translation_pairs(
         if (int(row), column) not in pairs:
             pairs[(int(row), column)] = float(german[row] @ english[column])
     mutual = {(int(g), int(e)) for g, e in enumerate(best_en) if best_de[e] == g}
-    pairs = {
-        pair: value
-        for pair, value in pairs.items()
-        if value >= min_cosine or (pair in mutual and value >= mutual_min_cosine)
-    }
-    return [(g, e, c) for (g, e), c in sorted(pairs.items())]
+    return [
+        (g, e, value, (g, e) in mutual)
+        for (g, e), value in sorted(pairs.items())
+        if value >= (mutual_min_cosine if (g, e) in mutual else min_cosine)
+    ]
+
+
+def inflections(word: str, other: str, *, max_ending: int = MAX_ENDING, min_stem: int = MIN_STEM) -> bool:
+    """Whether two words of one language differ only by an ending ("konflikt", "konflikte"; "file", "files")."""
+    short, long = sorted((word, other), key=len)
+    return len(short) >= min_stem and long.startswith(short) and len(long) - len(short) <= max_ending
+
+
+def _kept(pairs: list[tuple[str, str, float, bool]]) -> list[tuple[str, str, float]]:
+    """Mutual pairs, and a one-way pair where its word is an inflection of the one its partner is mutual with.
+
+    Without the second condition a one-way pair lets a "hub" collect words: 50 German verbs of parliamentary
+    speeches ("anstoßen", "aufwerfen", "befeuern", ...) each chose "aimed" as their nearest English word, and one
+    concept then stood for all of them (measured on the mixed warehouse, docs/topics.md). An inflection of a
+    mutual partner ("konflikte" -> "conflicts", whose mutual partner is "konflikt") is the same word.
+    """
+    partner: dict[tuple[int, str], str] = {}  # (language, word) -> its mutual partner
+    for de, en, _, mutual in pairs:
+        if mutual:
+            partner[(0, de)], partner[(1, en)] = en, de
+    return [
+        (de, en, cosine)
+        for de, en, cosine, mutual in pairs
+        if mutual or inflections(de, partner.get((1, en), "")) or inflections(en, partner.get((0, de), ""))
+    ]
 
 
 def concept_columns(
@@ -171,7 +199,7 @@ def concept_columns(
         word_vectors([vocabulary[i] for i in english]),
         min_cosine=min_cosine,
     )
-    pairs = [(vocabulary[int(german[g])], vocabulary[int(english[e])], c) for g, e, c in found]
+    pairs = _kept([(vocabulary[int(german[g])], vocabulary[int(english[e])], c, m) for g, e, c, m in found])
     pairs += seed_pairs(vocabulary, {(de, en) for de, en, _ in pairs})
     if not pairs:
         return None

@@ -74,8 +74,9 @@ def embed_documents(
                 by_id = document_languages(warehouse, ids)
                 lexicon = {
                     "languages": [by_id.get(doc_id) for doc_id in ids],
-                    "word_vectors": StaticWordEmbedder(cache=WordVectorTable(warehouse)).word_vectors,
+                    "words": StaticWordEmbedder(cache=WordVectorTable(warehouse)),
                     "min_cosine": topics.translation_min_cosine,
+                    "word_weight": topics.translation_word_weight,
                 }
             fitted = model.fit_embed(texts, **lexicon)  # type: ignore[attr-defined]  # the fit's own texts: no second read
             counts["translations"] = len(getattr(model, "translations_", []))
@@ -91,7 +92,8 @@ def embed_documents(
                 embedded_by_fit += write_embeddings(warehouse, current.space, [ids[i] for i in rows_of_batch],
                                                     fitted[rows_of_batch], run.id)  # fmt: skip
             del fitted
-        space, embedder = current.space, make_embedder(backend, state=current.state)
+        space = current.space
+        embedder = make_embedder(backend, state=current.state, word_cache=WordVectorTable(warehouse))
         result.bilingual_space = getattr(embedder, "concepts_", None) is not None
     else:
         space, embedder = backend, None

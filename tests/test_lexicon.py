@@ -76,7 +76,7 @@ def _translation_found(vectors: np.ndarray) -> float:
 def test_german_and_english_words_that_translate_each_other_become_one_term(words: StaticWordEmbedder) -> None:
     plain = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS)
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    joined = model.fit_embed(TEXTS, LANGUAGES, words.word_vectors)
+    joined = model.fit_embed(TEXTS, LANGUAGES, words)
     pairs = {(de, en) for de, en, _ in model.translations_}
     assert {("wasserstoff", "hydrogen"), ("rente", "pension"), ("kohle", "coal")} <= pairs
     measured = [cosine for _, _, cosine in model.translations_ if not np.isnan(cosine)]
@@ -96,7 +96,7 @@ def test_german_and_english_words_that_translate_each_other_become_one_term(word
 
 def test_the_lexicon_travels_with_the_state_and_new_texts_use_it(words: StaticWordEmbedder) -> None:
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    fitted = model.fit_embed(TEXTS, LANGUAGES, words.word_vectors)
+    fitted = model.fit_embed(TEXTS, LANGUAGES, words)
     restored = TfidfSvdEmbedder.from_state(model.to_state())
     assert [pair[:2] for pair in restored.translations_] == [pair[:2] for pair in model.translations_]
     assert np.allclose([c for *_, c in restored.translations_], [c for *_, c in model.translations_], equal_nan=True)
@@ -109,13 +109,16 @@ def test_the_lexicon_travels_with_the_state_and_new_texts_use_it(words: StaticWo
 
 
 def test_a_corpus_of_one_language_keeps_its_plain_space_and_never_loads_the_encoder() -> None:
-    def no_encoder(words: object) -> np.ndarray:
-        raise AssertionError("a corpus with one language has nothing to translate")
+    class NoEncoder:
+        def word_vectors(self, words: object) -> np.ndarray:
+            raise AssertionError("a corpus with one language has nothing to translate")
+
+        embed = word_vectors
 
     plain = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(GERMAN * 2)
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    same = model.fit_embed(GERMAN * 2, ["de"] * len(GERMAN) * 2, no_encoder)
-    assert model.concepts_ is None and model.translations_ == []
+    same = model.fit_embed(GERMAN * 2, ["de"] * len(GERMAN) * 2, NoEncoder(), word_weight=1.0)
+    assert model.concepts_ is None and model.translations_ == [] and model.word_weight == 0.0
     assert np.array_equal(plain, same)
     assert b"concepts" not in model.to_state()  # the plain state, as before the lexicon existed
 
@@ -141,8 +144,41 @@ def test_a_pair_needs_the_higher_cosine_unless_both_words_choose_each_other() ->
     # English 0 is German 0's translation (cosine 0.8); English 1 is the best English word for German 1 (0.65,
     # each other's best: mutual) and English 2 is nearest German 0 but prefers it less than English 0 does.
     english = normalise_rows(np.array([[0.8, 0.0, 0.6], [0.0, 0.65, 0.76], [0.62, 0.3, 0.72]], dtype=np.float32))
-    pairs = {(g, e): round(c, 2) for g, e, c in translation_pairs(german, english, neighbours=1)}
-    assert pairs[(0, 0)] == 0.8  # one-way or mutual, above 0.7
-    assert pairs[(1, 1)] == 0.65  # mutual: 0.6 suffices
+    pairs = {(g, e): (round(c, 2), m) for g, e, c, m in translation_pairs(german, english, neighbours=1)}
+    assert pairs[(0, 0)] == (0.8, True)  # mutual, above 0.7
+    assert pairs[(1, 1)] == (0.65, True)  # mutual: 0.6 suffices
     assert (0, 2) not in pairs  # English 2's best is German 0, but at 0.62 and not mutual
     assert translation_pairs(german, english, min_cosine=0.9, mutual_min_cosine=0.9, neighbours=1) == []
+
+
+def test_a_bilingual_space_can_carry_the_mean_word_vector_beside_its_tfidf_part(words: StaticWordEmbedder) -> None:
+    """`word_weight` > 0: each vector is the TF-IDF part and the document's mean use-m3 word vector side by side,
+    kept in the state, so documents embedded later get the same two parts (read through the word-vector cache)."""
+    lexicon_only = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS, LANGUAGES, words)
+    model = TfidfSvdEmbedder(dim=8, seed=1)
+    both = model.fit_embed(TEXTS, LANGUAGES, words, word_weight=1.0)
+    assert both.shape == (len(TEXTS), model.dim + 512) and model.word_weight == 1.0
+    assert np.allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
+    assert _translation_found(both) >= _translation_found(lexicon_only)
+    restored = TfidfSvdEmbedder.from_state(model.to_state())
+    assert restored.word_weight == 1.0 and restored.words is not None  # an encoder of its own (no cache given)
+    restored.words = words  # the same word vectors, as the warehouse's cache gives them back
+    assert np.allclose(restored.embed(TEXTS[:4]), both[:4], atol=1e-5)
+    monolingual = TfidfSvdEmbedder(dim=8, seed=1)
+    assert monolingual.fit_embed(GERMAN * 2, ["de"] * len(GERMAN) * 2, words, word_weight=1.0).shape[1] == 8
+
+
+def test_a_one_way_pair_is_kept_only_as_an_inflection_so_no_hub_gathers_untranslated_words() -> None:
+    from models.lexicon import _kept, inflections
+
+    assert inflections("konflikte", "konflikt") and inflections("files", "file")
+    assert not inflections("aufwerfen", "anstoßen") and not inflections("amt", "amtes")  # stem too short
+    found = [
+        ("konflikt", "conflicts", 0.93, True),
+        ("konflikte", "conflicts", 0.9, False),  # an inflection of the mutual partner: the same word
+        ("zielen", "aimed", 0.8, True),
+        ("anstoßen", "aimed", 0.74, False),  # words with no translation of their own that chose a hub
+        ("aufwerfen", "aimed", 0.72, False),
+        ("befeuern", "aimed", 0.71, False),
+    ]
+    assert _kept(found) == [("konflikt", "conflicts", 0.93), ("konflikte", "conflicts", 0.9), ("zielen", "aimed", 0.8)]
