@@ -28,12 +28,22 @@ German passages and other English documents. Spread over two years, analysed yea
   by technology, not by language); ``monolingual_share``: share of assigned documents in topics that are more than
   95 % one language.
 
-Both print embedding docs/s (documents embedded / seconds of the embeddings stage, model loading included) and the
+``--check mixed`` (issue 11's mixed warehouse): whole Bundestag speeches (German, kind policy), NVIDIA patents and
+ML / robotics papers (English, kinds patent and publication) of 2017-2024 in one warehouse, analysed yearly as of
+2024-12-31: ``--per-group`` documents per language naming AI, batteries / e-mobility or hydrogen (and no other of
+the three), twice as many naming none. Printed per technology: the topic holding most of its documents, that
+topic's label, language mix and life cycle (`v_topic_life_cycle`: the first year of each source kind), and the
+overlap of its German and English documents over topics; overall ``tech_ami``, ``lang_ami`` and
+``monolingual_share`` as above, and ``tech_monolingual_share`` over the technology documents alone.
+
+All print embedding docs/s (documents embedded / seconds of the embeddings stage, model loading included) and the
 seconds of every stage of every `analyze`. Candidates run through the same script:
 
     nice -n 10 .venv/bin/python benchmarks/crosslingual.py --check debian --backend use-m3-words --centre language
     nice -n 10 .venv/bin/python benchmarks/crosslingual.py --check heldout --backend use-m3 --centre window
     nice -n 10 .venv/bin/python benchmarks/crosslingual.py --check both --backend tfidf-svd --centre window
+    nice -n 10 .venv/bin/python benchmarks/crosslingual.py --check mixed --backend tfidf-svd --per-group 150 \
+        --set translation_word_weight=0
 """
 
 from __future__ import annotations
@@ -165,6 +175,9 @@ def product_settings(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     topics: dict[str, Any] = {"backend": args.backend, "centre": centre, "centre_per_language": per_language}
     if args.min_topic_size:
         topics["min_topic_size"] = args.min_topic_size
+    for item in args.set:
+        key, _, value = item.partition("=")
+        topics[key] = json.loads(value)
     return {"topics": topics, "analysis": {"run_language": bool(args.language)}}
 
 
@@ -388,16 +401,125 @@ def monolingual_share(assigned: list[str], topic_of: dict[str, int], languages: 
     return mono / len(assigned) if assigned else 0.0
 
 
+# -- mixed: Bundestag speeches, NVIDIA patents and ML papers in one warehouse, yearly ----------------------
+
+MIXED = {  # technology -> (German pattern on speeches, English pattern on patents and papers)
+    "ai": (r"[Kk]ünstliche[nr]? Intelligenz|\bKI\b|[Mm]aschinelle[sn]? Lernen", r"neural network|deep learning"),
+    "battery": (r"Batterie|Akku|Elektromobilität|Elektroauto|E-Auto", r"batter(y|ies)|electric vehicle"),
+    "hydrogen": (r"Wasserstoff|Brennstoffzelle|Elektrolyse", r"hydrogen|fuel cell|electroly"),
+}
+
+
+def mixed_documents(args: argparse.Namespace) -> pd.DataFrame:
+    """Whole speeches (German) and patents and papers (English) of 2017-2024: `--per-group` documents per
+    technology and language where there are so many (each naming its technology at least twice, no other one),
+    and twice as many naming none of them, per language."""
+    seed, n = args.seed, args.per_group
+    speeches = pd.read_csv(args.corpora / "bundestag" / "bundestag_speeches_wp19_wp20.csv.gz",
+                           usecols=["speech_id", "wp", "date_est", "text"])  # fmt: skip
+    speeches = speeches[(speeches.text.str.len() >= 1500) & (speeches.date_est < "2025-01-01")]
+    patents = pd.read_csv(args.corpora / "nvidia_patents" / "nvidia_patents_merged.csv.gz")
+    patents = patents[patents.grant_date.between("2017-01-01", "2024-12-31")].dropna(subset=["abstract"])
+    papers = pd.read_csv(args.corpora / "ml_robotics_papers" / "en_ml_robotics_conference_papers.csv.gz",
+                         usecols=["paper_id", "venue", "year", "title", "abstract"])  # fmt: skip
+    papers = papers[papers.year.between(2017, 2024)].dropna(subset=["title", "abstract"])
+    english = pd.concat(
+        [
+            pd.DataFrame({"doc_id": "us-" + patents.patent_id.astype(str), "kind": "patent", "title": patents.title,
+                          "text": patents.abstract.astype(str), "published": patents.grant_date}),  # fmt: skip
+            pd.DataFrame({"doc_id": "paper-" + papers.venue + "-" + papers.paper_id.astype(str), "kind": "publication",
+                          "title": papers.title, "text": papers.abstract,
+                          "published": papers.year.astype(str) + "-07-01"}),  # fmt: skip
+        ],
+        ignore_index=True,
+    )
+    german = pd.DataFrame({"doc_id": "bt-" + speeches.wp.astype(str) + "-" + speeches.speech_id.astype(str),
+                           "kind": "policy", "title": "", "text": speeches.text,
+                           "published": speeches.date_est})  # fmt: skip
+    rows = []
+    for language, frame, column in (("de", german, 0), ("en", english, 1)):
+        full = frame.title.fillna("") + " " + frame.text.fillna("")
+        hits = pd.DataFrame({tech: full.str.count(patterns[column], flags=re.IGNORECASE if column else 0)
+                             for tech, patterns in MIXED.items()})  # fmt: skip
+        for tech in MIXED:
+            chosen = frame[(hits[tech] >= (2 if language == "de" else 1)) & (hits.drop(columns=tech).max(axis=1) == 0)]
+            rows.append(chosen.sample(n=min(n, len(chosen)), random_state=seed).assign(tech=tech, language=language))
+        other = frame[hits.max(axis=1) == 0]
+        rows.append(other.sample(n=min(2 * n, len(other)), random_state=seed).assign(tech="other", language=language))
+    frame = pd.concat(rows, ignore_index=True).drop_duplicates("doc_id").reset_index(drop=True)
+    frame["doc_id"] = frame.doc_id.str.replace(":", "_")
+    return frame
+
+
+def mixed_check(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    frame = mixed_documents(args)
+    product = Product(folder, product_settings(args))
+    for kind in ("policy", "patent", "publication"):
+        subset = frame[frame.kind == kind].to_dict("records")
+        product.import_csv(write_csv(folder / f"mixed-{kind}.csv", subset), kind, f"mixed-{kind}")
+    analyses = [product.analyze("year", date(2024, 12, 31))]
+    print(json.dumps({"check": "mixed", **analyses[-1]["stages"]}), flush=True)
+    topic_of = product.last_fit()
+    tech = dict(zip(frame.doc_id, frame.tech, strict=True))
+    language = dict(zip(frame.doc_id, frame.language, strict=True))
+    assigned = [d for d in frame.doc_id if d in topic_of]
+    topics = [topic_of[d] for d in assigned]
+    life = product.sql("select topic_id, kind, first_period, position from v_topic_life_cycle "
+                       "where granularity = 'year' order by topic_id, position")  # fmt: skip
+    labels = {int(r["topic_id"]): r["label"] for r in product.sql("select topic_id, label from topics")}
+    members: dict[int, Counter[str]] = defaultdict(Counter)
+    for d in assigned:
+        members[topic_of[d]][language[d]] += 1
+    per_tech = {}
+    for t in MIXED:
+        of_tech = Counter(topic_of[d] for d in assigned if tech[d] == t)
+        if not of_tech:
+            per_tech[t] = {"documents": 0}
+            continue
+        biggest = of_tech.most_common(1)[0][0]
+        cycle = " -> ".join(f"{r['kind']} {str(r['first_period'])[:4]}" for r in life if int(r["topic_id"]) == biggest)
+        per_tech[t] = {
+            "documents": {lang: int(sum(1 for d in frame.doc_id if tech[d] == t and language[d] == lang))
+                          for lang in ("de", "en")},  # fmt: skip
+            "biggest_topic": biggest,
+            "label": labels.get(biggest),
+            "its_languages": dict(members[biggest]),
+            "both_languages": len(members[biggest]) == 2,
+            "overlap": round(tech_overlap(t, assigned, topic_of, tech, language), 3),
+            "life_cycle": cycle,
+        }
+    return {
+        "check": "mixed",
+        "documents": len(frame),
+        "per_group": {f"{k[0]}:{k[1]}": int(v) for k, v in frame.groupby(["language", "tech"]).size().items()},
+        "topics": len(set(topics)),
+        "unassigned": round(1 - len(assigned) / len(frame), 3),
+        "tech_ami": round(float(adjusted_mutual_info_score([tech[d] for d in assigned], topics)), 3),
+        "lang_ami": round(float(adjusted_mutual_info_score([language[d] for d in assigned], topics)), 3),
+        "technologies": per_tech,
+        "monolingual_share": round(monolingual_share(assigned, topic_of, language), 3),
+        "tech_monolingual_share": round(
+            monolingual_share([d for d in assigned if tech[d] != "other"], topic_of, language), 3
+        ),
+        "embed_docs_per_s": embedding_speed(analyses),
+        "seconds": stage_totals(analyses),
+    }
+
+
 # -- main ----------------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", choices=["debian", "heldout", "both"], default="both")
+    parser.add_argument("--check", choices=["debian", "heldout", "mixed", "both"], default="both")
     parser.add_argument("--backend", default="use-m3-words", help="[topics] backend")
     parser.add_argument("--centre", choices=sorted(CENTRES), default="language",
                         help="none | window (subtract the window mean) | language (each language's mean)")  # fmt: skip
     parser.add_argument("--min-topic-size", type=int, default=None, help="[topics] min_topic_size (default: product's)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                        help="another [topics] setting, e.g. translation_word_weight=0")  # fmt: skip
     parser.add_argument("--language", action="store_true", help="run the language step (topic words, not clusters)")
     parser.add_argument("--pairs", type=int, default=3000, help="Debian pairs to sample (0 = all)")
     parser.add_argument("--all-sections", action="store_true", help="keep library/doc/... sections too")
@@ -415,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = base / f"{check}-{args.backend.replace(':', '_').replace('/', '_')}-{args.centre}"
             folder.mkdir(parents=True, exist_ok=True)
             started = time.perf_counter()
-            result = (debian_check if check == "debian" else heldout_check)(args, folder)
+            result = {"debian": debian_check, "heldout": heldout_check, "mixed": mixed_check}[check](args, folder)
             result = {"backend": args.backend, "centre": args.centre, **result,
                       "total_s": round(time.perf_counter() - started, 1)}  # fmt: skip
             line = json.dumps(result, ensure_ascii=False)
