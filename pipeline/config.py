@@ -189,7 +189,7 @@ class TopicsSettings:
     fit_documents_max: int = 100_000
     translate_words: bool = True  # tfidf-svd: German and English words that translate each other are one term
     translation_min_cosine: float = 0.7  # ... when their use-m3 word vectors are at least this close
-    translation_word_weight: float = 1.0  # ... and such a space's vectors carry a mean word vector, this weight
+    translation_word_weight: float = 2.0  # ... and such a space's vectors carry a mean word vector, this weight
     link_threshold: float = 0.7
     lead_market_seeds: bool = True
     model: TopicConfig = field(default_factory=TopicConfig, metadata={"flatten": True})
