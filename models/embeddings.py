@@ -200,19 +200,14 @@ class TfidfSvdEmbedder:
         words: WordEncoder | None = None,
         min_cosine: float | None = None,
         word_weight: float = 0.0,
-        rows: Sequence[int] | None = None,
     ) -> np.ndarray:
-        """`fit(...)`, then the vectors of those same texts (of `rows` of them only, in that order) from the TF-IDF
-        matrix the fit already built.
+        """`fit(...)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
 
         The same vectors as ``fit(texts).embed(texts)`` without reading every text a second time: after a refit
-        everything is embedded again, and tokenising is most of the cost (long speeches: minutes). `rows` spares
-        the vectors nobody stores (a refit learns from more documents than the window it embeds).
+        everything is embedded again, and tokenising is most of the cost (long speeches: minutes).
         """
         matrix = self._fit_matrix(texts, languages, words, min_cosine, word_weight)
-        if rows is None:
-            return self._vectors(matrix, texts)
-        return self._vectors(matrix[list(rows)], [texts[i] for i in rows])
+        return self._vectors(matrix, texts)
 
     def _vectors(self, matrix, texts: Sequence[str]) -> np.ndarray:  # noqa: ANN001 - scipy sparse matrix
         """The TF-IDF part (SVD, normalised) and, in a bilingual space with a word part, the word part beside it."""
