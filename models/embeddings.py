@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:
+    from models.lexicon import Translation
     from models.word_vectors import WordVectorCache
 
 DEFAULT_BACKEND = "tfidf-svd"
@@ -175,39 +176,24 @@ class TfidfSvdEmbedder:
             vocabulary=vocabulary,
         )
 
-    def fit(
-        self,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None = None,
-        words: WordEncoder | None = None,
-        min_cosine: float | None = None,
-        word_weight: float = 0.0,
-    ) -> TfidfSvdEmbedder:
+    def fit(self, texts: Sequence[str], translation: Translation | None = None) -> TfidfSvdEmbedder:
         """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed).
 
-        With `languages` (one per text) and `words` (a multilingual word encoder, `StaticWordEmbedder`), German and
-        English words that translate each other become one concept (`models.lexicon.concept_columns`, pairs with a
-        cosine of at least `min_cosine`). Where that makes the space bilingual and `word_weight` > 0, a document's
-        vector is its TF-IDF part and, weighed by `word_weight`, its mean word vector (`embed`).
+        With a `translation` (one language per text and a multilingual word encoder, `StaticWordEmbedder`), German
+        and English words that translate each other become one concept (`models.lexicon.concept_columns`). Where
+        that makes the space bilingual and `translation.word_weight` > 0, a document's vector is its TF-IDF part
+        and, weighed by it, its mean word vector (`embed`).
         """
-        self._fit_matrix(texts, languages, words, min_cosine, word_weight)
+        self._fit_matrix(texts, translation)
         return self
 
-    def fit_embed(
-        self,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None = None,
-        words: WordEncoder | None = None,
-        min_cosine: float | None = None,
-        word_weight: float = 0.0,
-    ) -> np.ndarray:
+    def fit_embed(self, texts: Sequence[str], translation: Translation | None = None) -> np.ndarray:
         """`fit(...)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
 
         The same vectors as ``fit(texts).embed(texts)`` without reading every text a second time: after a refit
         everything is embedded again, and tokenising is most of the cost (long speeches: minutes).
         """
-        matrix = self._fit_matrix(texts, languages, words, min_cosine, word_weight)
-        return self._vectors(matrix, texts)
+        return self._vectors(self._fit_matrix(texts, translation), texts)
 
     def _vectors(self, matrix, texts: Sequence[str]) -> np.ndarray:  # noqa: ANN001 - scipy sparse matrix
         """The TF-IDF part (SVD, normalised) and, in a bilingual space with a word part, the word part beside it."""
@@ -220,14 +206,7 @@ class TfidfSvdEmbedder:
         part = self.words.embed([truncate(t, self.max_chars) for t in texts])
         return normalise_rows(np.hstack([vectors, np.float32(self.word_weight) * part]))
 
-    def _fit_matrix(
-        self,
-        texts: Sequence[str],
-        languages: Sequence[str | None] | None,
-        words: WordEncoder | None,
-        min_cosine: float | None,
-        word_weight: float,
-    ):  # noqa: ANN202 - scipy sparse matrix
+    def _fit_matrix(self, texts: Sequence[str], translation: Translation | None):  # noqa: ANN202 - sparse matrix
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfTransformer
 
@@ -238,20 +217,20 @@ class TfidfSvdEmbedder:
         counts = counter.fit_transform(docs)  # with the TfidfTransformer below: exactly sklearn's TfidfVectorizer
         self.vocabulary_ = {term: int(i) for term, i in counter.vocabulary_.items()}
         self.concepts_, self.translations_, self.word_weight, self.words = None, [], 0.0, None
-        if languages is not None and words is not None:
-            from models.lexicon import MIN_COSINE, concept_columns
+        if translation is not None:
+            from models.lexicon import concept_columns
 
-            if len(languages) != len(docs):
+            if len(translation.languages) != len(docs):
                 raise EmbeddingError("fit needs one language per text")
             terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
             found = concept_columns(
-                terms, counts, languages, words.word_vectors, min_df=min_df,
-                min_cosine=MIN_COSINE if min_cosine is None else min_cosine,
+                terms, counts, translation.languages, translation.words.word_vectors, min_df=min_df,
+                min_cosine=translation.min_cosine,
             )  # fmt: skip
             if found is not None:
                 self.concepts_, self.translations_ = found
                 counts = counts @ self._merge_matrix()
-                self.word_weight, self.words = float(word_weight), words
+                self.word_weight, self.words = float(translation.word_weight), translation.words
         transformer = TfidfTransformer(sublinear_tf=True)
         matrix = transformer.fit_transform(counts)
         n_components = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))

@@ -39,10 +39,15 @@ would make the space differ from the plain one). So the radar's backtests, one l
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+
+if TYPE_CHECKING:
+    from models.embeddings import WordEncoder
 
 LANGUAGES = ("de", "en")  # the product's two languages: the lexicon joins these
 MIN_LANGUAGE_SHARE = 0.01  # each language holds at least 1 % of the documents, else it is strays, not a language
@@ -56,6 +61,18 @@ MAX_WORDS = 10_000  # candidates per language, most frequent first
 BLOCK_ROWS = 2_048  # rows of the similarity matrix computed at a time (2,048 x 10,000 floats: 80 MB)
 
 WordVectors = Callable[[Sequence[str]], np.ndarray]  # words -> L2-normalised rows (e.g. StaticWordEmbedder's)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What a TF-IDF fit needs to join German and English (`TfidfSvdEmbedder.fit`): one language per text, the
+    multilingual word encoder, the one-way pairs' cosine floor, and the weight of the mean word vector beside the
+    TF-IDF part in a bilingual space (0: none)."""
+
+    languages: Sequence[str | None]
+    words: WordEncoder
+    min_cosine: float = MIN_COSINE
+    word_weight: float = 0.0
 
 
 def language_words(

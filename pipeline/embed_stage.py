@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from models.embeddings import document_text, make_embedder, needs_fit
+from models.lexicon import Translation
 from models.word_vectors import StaticWordEmbedder
 from pipeline.config import Config
 from pipeline.progress import Progress
@@ -69,16 +70,16 @@ def embed_documents(
             ids = [doc_id for doc_id, _, _ in rows]
             texts = [document_text(title, text) for _, title, text in rows]
             model = make_embedder(backend, dim=topics.embedding_dim, seed=topics.model.seed)
-            lexicon: dict[str, Any] = {}
+            translation = None
             if topics.translate_words:  # German and English words that translate each other: one term
                 by_id = document_languages(warehouse, ids)
-                lexicon = {
-                    "languages": [by_id.get(doc_id) for doc_id in ids],
-                    "words": StaticWordEmbedder(cache=WordVectorTable(warehouse)),
-                    "min_cosine": topics.translation_min_cosine,
-                    "word_weight": topics.translation_word_weight,
-                }
-            fitted = model.fit_embed(texts, **lexicon)  # type: ignore[attr-defined]  # the fit's own texts: no second read
+                translation = Translation(
+                    [by_id.get(doc_id) for doc_id in ids],
+                    StaticWordEmbedder(cache=WordVectorTable(warehouse)),
+                    topics.translation_min_cosine,
+                    topics.translation_word_weight,
+                )
+            fitted = model.fit_embed(texts, translation)  # type: ignore[attr-defined]  # the fit's own texts: no second read
             counts["translations"] = len(getattr(model, "translations_", []))
             state = model.to_state()  # type: ignore[attr-defined]
             current = save_embedding_model(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from models.embeddings import TfidfSvdEmbedder, normalise_rows
-from models.lexicon import language_words, translation_pairs
+from models.lexicon import Translation, language_words, translation_pairs
 from models.word_vectors import StaticWordEmbedder
 
 # Each subject in both languages, written for this test: the German texts say what the English ones say.
@@ -76,7 +76,7 @@ def _translation_found(vectors: np.ndarray) -> float:
 def test_german_and_english_words_that_translate_each_other_become_one_term(words: StaticWordEmbedder) -> None:
     plain = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS)
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    joined = model.fit_embed(TEXTS, LANGUAGES, words)
+    joined = model.fit_embed(TEXTS, Translation(LANGUAGES, words))
     pairs = {(de, en) for de, en, _ in model.translations_}
     assert {("wasserstoff", "hydrogen"), ("rente", "pension"), ("kohle", "coal")} <= pairs
     measured = [cosine for _, _, cosine in model.translations_ if not np.isnan(cosine)]
@@ -96,7 +96,7 @@ def test_german_and_english_words_that_translate_each_other_become_one_term(word
 
 def test_the_lexicon_travels_with_the_state_and_new_texts_use_it(words: StaticWordEmbedder) -> None:
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    fitted = model.fit_embed(TEXTS, LANGUAGES, words)
+    fitted = model.fit_embed(TEXTS, Translation(LANGUAGES, words))
     restored = TfidfSvdEmbedder.from_state(model.to_state())
     assert [pair[:2] for pair in restored.translations_] == [pair[:2] for pair in model.translations_]
     assert np.allclose([c for *_, c in restored.translations_], [c for *_, c in model.translations_], equal_nan=True)
@@ -117,7 +117,7 @@ def test_a_corpus_of_one_language_keeps_its_plain_space_and_never_loads_the_enco
 
     plain = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(GERMAN * 2)
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    same = model.fit_embed(GERMAN * 2, ["de"] * len(GERMAN) * 2, NoEncoder(), word_weight=1.0)
+    same = model.fit_embed(GERMAN * 2, Translation(["de"] * len(GERMAN) * 2, NoEncoder(), word_weight=1.0))
     assert model.concepts_ is None and model.translations_ == [] and model.word_weight == 0.0
     assert np.array_equal(plain, same)
     assert b"concepts" not in model.to_state()  # the plain state, as before the lexicon existed
@@ -154,9 +154,9 @@ def test_a_pair_needs_the_higher_cosine_unless_both_words_choose_each_other() ->
 def test_a_bilingual_space_can_carry_the_mean_word_vector_beside_its_tfidf_part(words: StaticWordEmbedder) -> None:
     """`word_weight` > 0: each vector is the TF-IDF part and the document's mean use-m3 word vector side by side,
     kept in the state, so documents embedded later get the same two parts (read through the word-vector cache)."""
-    lexicon_only = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS, LANGUAGES, words)
+    lexicon_only = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS, Translation(LANGUAGES, words))
     model = TfidfSvdEmbedder(dim=8, seed=1)
-    both = model.fit_embed(TEXTS, LANGUAGES, words, word_weight=1.0)
+    both = model.fit_embed(TEXTS, Translation(LANGUAGES, words, word_weight=1.0))
     assert both.shape == (len(TEXTS), model.dim + 512) and model.word_weight == 1.0
     assert np.allclose(np.linalg.norm(both, axis=1), 1.0, atol=1e-5)
     assert _translation_found(both) >= _translation_found(lexicon_only)
@@ -164,8 +164,8 @@ def test_a_bilingual_space_can_carry_the_mean_word_vector_beside_its_tfidf_part(
     assert restored.word_weight == 1.0 and restored.words is not None  # an encoder of its own (no cache given)
     restored.words = words  # the same word vectors, as the warehouse's cache gives them back
     assert np.allclose(restored.embed(TEXTS[:4]), both[:4], atol=1e-5)
-    monolingual = TfidfSvdEmbedder(dim=8, seed=1)
-    assert monolingual.fit_embed(GERMAN * 2, ["de"] * len(GERMAN) * 2, words, word_weight=1.0).shape[1] == 8
+    german_only = Translation(["de"] * len(GERMAN) * 2, words, word_weight=1.0)
+    assert TfidfSvdEmbedder(dim=8, seed=1).fit_embed(GERMAN * 2, german_only).shape[1] == 8
 
 
 def test_a_one_way_pair_is_kept_only_as_an_inflection_so_no_hub_gathers_untranslated_words() -> None:
