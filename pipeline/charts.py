@@ -19,14 +19,19 @@ KIND_LABELS = {"news": "news", "patent": "patents", "publication": "publications
 
 
 def sparkline(series: Sequence[float], *, width: int = 160, height: int = 36, title: str = "") -> Markup:
-    """Bars for a short count series (oldest first), the last period highlighted."""
+    """Bars for a short count series (oldest first), the last period highlighted, on a baseline.
+
+    Why the baseline: a period with no documents has no bar, so a topic that was quiet through every period shown
+    (one of 2019 in a report of 2021-2023) would be an empty box, which reads as a chart that failed to draw. The
+    baseline says "zero here".
+    """
     values = [max(float(v or 0), 0.0) for v in series]
     if not values:
         values = [0.0]
     top = max(values) or 1.0
     gap = 2
     bar = max((width - gap * (len(values) - 1)) / len(values), 1.0)
-    parts = []
+    parts = [f'<rect class="baseline" x="0" y="{height - 1}" width="{width}" height="1" fill="#d5d8dc"></rect>']
     for i, value in enumerate(values):
         h = 0.0 if value == 0 else max(value / top * (height - 2), 1.5)
         colour = "#c0392b" if i == len(values) - 1 else "#7f8c8d"

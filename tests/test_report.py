@@ -205,3 +205,13 @@ def test_alerts_file_is_appended_as_json_lines(con, tmp_path) -> None:
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6 and all(json.loads(line)["topic_id"] for line in lines)
     assert HOSTILE_TITLE not in target.read_text(encoding="utf-8")
+
+
+def test_a_sparkline_of_a_quiet_topic_draws_its_zero_baseline() -> None:
+    """A topic with no documents in any period shown still gets a visible chart: the baseline, and no bars."""
+    from pipeline.charts import sparkline
+
+    quiet, busy = str(sparkline([0, 0, 0, 0])), str(sparkline([0, 3, 0, 6]))
+    assert quiet.count('class="baseline"') == 1 and 'height="1"' in quiet
+    assert all(h == "0.0" for h in re.findall(r'class="bar"[^>]* height="([\d.]+)"', quiet))
+    assert [float(h) for h in re.findall(r'class="bar"[^>]* height="([\d.]+)"', busy)] == [0.0, 17.0, 0.0, 34.0]
