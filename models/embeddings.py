@@ -187,13 +187,22 @@ class TfidfSvdEmbedder:
         self._fit_matrix(texts, translation)
         return self
 
-    def fit_embed(self, texts: Sequence[str], translation: Translation | None = None) -> np.ndarray:
-        """`fit(...)`, then the vectors of those same texts from the TF-IDF matrix the fit already built.
+    def fit_embed(
+        self, texts: Sequence[str], translation: Translation | None = None, rows: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """`fit(...)`, then the vectors of those same texts (of `rows` of them only, in that order) from the TF-IDF
+        matrix the fit already built.
 
         The same vectors as ``fit(texts).embed(texts)`` without reading every text a second time: after a refit
-        everything is embedded again, and tokenising is most of the cost (long speeches: minutes).
+        everything is embedded again, and tokenising is most of the cost (long speeches: minutes). `rows` spares
+        the vectors nobody stores: a refit learns from more documents than the window it embeds, and in a bilingual
+        space the word part of a document costs a pass over its words.
         """
-        return self._vectors(self._fit_matrix(texts, translation), texts)
+        matrix = self._fit_matrix(texts, translation)
+        if rows is None:
+            return self._vectors(matrix, texts)
+        chosen = list(rows)
+        return self._vectors(matrix[chosen], [texts[i] for i in chosen])
 
     def _vectors(self, matrix, texts: Sequence[str]) -> np.ndarray:  # noqa: ANN001 - scipy sparse matrix
         """The TF-IDF part (SVD, normalised) and, in a bilingual space with a word part, the word part beside it."""

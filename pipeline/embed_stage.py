@@ -79,19 +79,19 @@ def embed_documents(
                     topics.translation_min_cosine,
                     topics.translation_word_weight,
                 )
-            fitted = model.fit_embed(texts, translation)  # type: ignore[attr-defined]  # the fit's own texts: no second read
+            wanted = set(documents_to_embed(warehouse, None, window_start, as_of))  # what the new space must hold
+            keep = [i for i, doc_id in enumerate(ids) if doc_id in wanted]
+            fitted = model.fit_embed(texts, translation, rows=keep)  # type: ignore[attr-defined]  # no second read
             counts["translations"] = len(getattr(model, "translations_", []))
             state = model.to_state()  # type: ignore[attr-defined]
             current = save_embedding_model(
                 warehouse, backend, state, len(texts), as_of, run.id, history_documents=available
             )
             counts["refitted_on"] = len(texts)
-            wanted = set(documents_to_embed(warehouse, current.space, window_start, as_of))
-            keep = [i for i, doc_id in enumerate(ids) if doc_id in wanted]
             for start in range(0, len(keep), EMBED_BATCH):
-                rows_of_batch = keep[start : start + EMBED_BATCH]
-                embedded_by_fit += write_embeddings(warehouse, current.space, [ids[i] for i in rows_of_batch],
-                                                    fitted[rows_of_batch], run.id)  # fmt: skip
+                batch_ids = [ids[i] for i in keep[start : start + EMBED_BATCH]]
+                embedded_by_fit += write_embeddings(warehouse, current.space, batch_ids,
+                                                    fitted[start : start + EMBED_BATCH], run.id)  # fmt: skip
             del fitted
         space = current.space
         embedder = make_embedder(backend, state=current.state, word_cache=WordVectorTable(warehouse))

@@ -168,6 +168,32 @@ def test_a_bilingual_space_can_carry_the_mean_word_vector_beside_its_tfidf_part(
     assert TfidfSvdEmbedder(dim=8, seed=1).fit_embed(GERMAN * 2, german_only).shape[1] == 8
 
 
+def test_a_refit_computes_only_the_vectors_it_stores_and_they_are_the_full_fits(words: StaticWordEmbedder) -> None:
+    """A refit learns from more documents than it stores (a sample beyond the window): `rows` gives exactly those
+    rows of the full result, in the order asked, and the word part reads only their texts."""
+
+    class Counting:
+        def __init__(self) -> None:
+            self.texts: list[str] = []
+
+        def word_vectors(self, batch: object) -> np.ndarray:
+            return words.word_vectors(batch)
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            self.texts.extend(texts)
+            return words.embed(texts)
+
+    full = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS, Translation(LANGUAGES, words, word_weight=1.0))
+    counting = Counting()
+    chosen = [len(TEXTS) - 1, 0, 5]
+    some = TfidfSvdEmbedder(dim=8, seed=1).fit_embed(
+        TEXTS, Translation(LANGUAGES, counting, word_weight=1.0), rows=chosen
+    )  # type: ignore[arg-type]
+    assert some.shape == (3, full.shape[1]) and np.allclose(some, full[chosen], atol=1e-6)
+    assert counting.texts == [TEXTS[i] for i in chosen]
+    assert TfidfSvdEmbedder(dim=8, seed=1).fit_embed(TEXTS, rows=[]).shape[0] == 0
+
+
 def test_a_one_way_pair_is_kept_only_as_an_inflection_so_no_hub_gathers_untranslated_words() -> None:
     from models.lexicon import _kept, inflections
 

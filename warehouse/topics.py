@@ -41,8 +41,9 @@ def table_exists(warehouse: Warehouse, name: str) -> bool:
 # -- embeddings -------------------------------------------------------------------------------------
 
 
-def documents_to_embed(warehouse: Warehouse, space: str, start: date, end: date) -> list[str]:
-    """Ids of the documents the later stages of an analyze of ``[start, end]`` read that have no vector in `space`.
+def documents_to_embed(warehouse: Warehouse, space: str | None, start: date, end: date) -> list[str]:
+    """Ids of the documents the later stages of an analyze of ``[start, end]`` read that have no vector in `space`
+    (every one of them for None: a space about to be fitted has no vectors yet).
 
     Those are the window's documents (the topic fit, its novelty scores) and the members of every stable topic's
     latest fit published up to `end` (the linker recomputes their centroids in the current space). Nothing else
@@ -62,7 +63,7 @@ def documents_to_embed(warehouse: Warehouse, space: str, start: date, end: date)
         select doc_id from wanted anti join (select doc_id from embeddings where space = ?) e using (doc_id)
         order by doc_id
         """,
-        [start, end, end, space],
+        [start, end, end, "" if space is None else space],
     ).fetchall()
     return [str(r[0]) for r in rows]
 
