@@ -44,6 +44,7 @@ from pipeline.backtest_judge import (
 )
 from pipeline.backtest_spec import Spec, SpecError
 from pipeline.importing import import_file
+from pipeline.runtime import machine_facts
 from sources.document import Document
 from sources.files import FileImport, FileImportError, Problem
 from warehouse import Warehouse
@@ -272,6 +273,7 @@ def run_backtest(
             "problems": len(loaded.problems),
         },  # fmt: skip
         "settings": dict(spec.overrides),
+        "machine": machine_facts(),
         "checkpoints": checkpoints,
         "lead_times": lead_times,
         "summary": summarise(checkpoints, lead_times, time.perf_counter() - started),

@@ -66,6 +66,74 @@ def configure_runtime(packages: Sequence[str] = CACHED_PACKAGES) -> Path | None:
     return folder
 
 
+#: Packages whose versions change what a fit computes (clusters, vectors, words): named with every backtest result.
+NUMERIC_PACKAGES = (
+    "numpy", "scipy", "scikit-learn", "numba", "llvmlite", "umap-learn", "pynndescent", "hdbscan", "bertopic",
+    "spacy", "duckdb",
+)  # fmt: skip
+#: Environment variables that choose the numeric kernels (the CPU numba compiles for, OpenBLAS's kernels, threads).
+NUMERIC_ENVIRONMENT = (
+    "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "NUMBA_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS", "PYTHONHASHSEED",
+)  # fmt: skip
+
+
+def machine_facts() -> dict[str, object]:
+    """What the numbers of a run may depend on beyond the code and the data: CPU, kernels, library versions.
+
+    UMAP's layout amplifies the last digits of its input (docs/performance.md, "exact neighbours"), and those digits
+    depend on the kernels the machine runs: numba compiles for the host CPU (with ``fastmath``, so AVX-512 and AVX2
+    sum in different orders) and OpenBLAS picks its kernels by CPU. The same commit can then give other clusters on
+    another machine. A backtest names these facts beside its results, so two results can be told apart by machine
+    before anyone reads a difference as the code's (docs/backtests.md, "Output").
+    """
+    import platform
+    from importlib import metadata
+
+    facts: dict[str, object] = {
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.machine()}",
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model() or platform.processor() or None,
+    }
+    try:
+        import llvmlite.binding as llvm
+
+        facts["numba_target"] = os.environ.get("NUMBA_CPU_NAME") or llvm.get_host_cpu_name()
+    except Exception:  # noqa: BLE001 - a fact we cannot read is left out, never an error
+        facts["numba_target"] = None
+    try:
+        import numpy  # noqa: F401 - threadpoolctl lists the BLAS libraries loaded, and these two load theirs
+        import scipy.linalg  # noqa: F401
+        from threadpoolctl import threadpool_info
+
+        facts["blas"] = sorted(
+            {f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
+             if i.get("user_api") == "blas"}
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001
+        facts["blas"] = []
+    versions: dict[str, str] = {}
+    for name in NUMERIC_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    facts["packages"] = versions
+    facts["environment"] = {name: os.environ[name] for name in NUMERIC_ENVIRONMENT if name in os.environ}
+    return facts
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        return None
+    return None
+
+
 def enable_numba_cache(module: ModuleType) -> int:
     """Switch on numba's on-disk cache for the not-yet-cached numba functions defined in `module`; returns how many.
 

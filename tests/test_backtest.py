@@ -430,6 +430,9 @@ expect = ["pandemie", "xylophon"]
     for checkpoint in report["checkpoints"]:  # every fit's labels: each word in >= 10 % of its topic's documents
         labels = checkpoint["labels"]
         assert labels["holds"] and labels["topics"] >= checkpoint["topics"] and labels["share_min"] >= 0.1
+    machine = report["machine"]  # what the numbers may depend on beyond code and data, to tell two runs apart
+    assert machine["cores"] >= 1 and machine["packages"]["umap-learn"] and machine["packages"]["numpy"]
+    assert any(line.startswith("openblas") for line in machine["blas"]) and machine["numba_target"]
     summary = report["summary"]
     assert (summary["expected"], summary["hits"], summary["false_alarms"], summary["failed"]) == (2, 1, 0, 1)
     assert summary["labels_honest"] == 2 and "labels" in result.stdout
