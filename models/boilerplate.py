@@ -33,6 +33,7 @@ about 0.17 even when the word is independent of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -171,27 +172,36 @@ def generic_words(
 
 
 _WEB_PARTS = frozenset({"www", "de", "com", "org", "net", "eu", "info", "feed", "feeds", "rss", "atom", "xml", "html"})
+_WWW = re.compile(r"www\d*")  # "www1.wdr.de": a host prefix, not a name
+_WWW_PREFIX = re.compile(r"^www\d*\.")
 
 
 def source_name_words(sources: Sequence[str]) -> frozenset[str]:
     """The name parts of the sources ("heise.de" -> "heise"; "n-tv.de" -> "n-tv", "n-tv.de";
-    "feed:news.rub.de/newsfeed" -> "news", "rub", "newsfeed").
+    "feed:news.rub.de/newsfeed" -> "news", "rub", "news.rub.de").
 
     A host's labels are kept whole with their hyphens ("t-online", not "online": a name, not a general word), and a
     dotted host is a name as a whole too, because headlines end in " - n-tv.de" and the tokeniser keeps it whole.
+    Of a source named by its address (a feed without a name: ``feed:host/path?query``, or any name with a "/") only
+    the host names it. The path and the query are sections and searches, not names: "feed:www.waz.de/lokales/bochum"
+    must not bar "bochum" from every topic, nor a news search for "wasserstoff" the word "wasserstoff", nor a
+    section feed ".../wissen" every word that begins with "wissen" ("wissenschaft"). A source's own words in its
+    documents are still left out where the data shows them to be its boilerplate (`source_boilerplate`).
     """
-    import re
-
     parts = set()
     for source in set(sources):
-        lowered = source.lower()
+        lowered = source.lower().strip()
+        addressed = lowered.startswith("feed:") or "/" in lowered
+        if addressed:
+            lowered = re.sub(r"^(feed:)?([a-z][a-z0-9+.-]*://)?", "", lowered)
+            lowered = re.split(r"[/?#]", lowered, maxsplit=1)[0]
         for part in re.split(r"[^0-9a-zäöüß-]+", lowered):
             part = part.strip("-")
-            if len(part) >= 3 and part not in _WEB_PARTS:
+            if len(part) >= 3 and part not in _WEB_PARTS and not _WWW.fullmatch(part):
                 parts.add(part)
         host = lowered.split(":")[-1].split("/")[0]
         if "." in host:
-            parts.add(host.removeprefix("www."))
+            parts.add(_WWW_PREFIX.sub("", host))
     return frozenset(parts)
 
 
