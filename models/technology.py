@@ -10,12 +10,13 @@ model of the world decides that here; five kinds of evidence in the data do, eac
   documents name them more often than any document does. Long documents name a seed by the way (a budget speech
   mentions "Digitalisierung" once): in a parliament's speeches a third to two thirds of all documents hit a seed,
   so the raw share would make a VAT-cut topic half a technology; in headlines almost none do;
-- **seed words**: the share of the topic's top words (or the term itself) that are seed terms or end in one
+- **seed words**: the share of the topic's five best words (or the term itself) that are seed terms or end in one
   ("Wasserstoffelektrolyseur" ends in the seed "Elektrolyseur");
 - **technical words**: the share of the top words with the morphology of a technical term, a head such as -technik,
   -anlage, -speicher, -zelle, -pumpe or "... system", "... battery" (`models/data/technology.toml`). For both, a
-  top word counts only if at least a tenth of the topic's documents use it (the label words' rule; `technology`'s
-  `shares`): a word few of its documents use is not evidence of what the topic is about;
+  word counts only if at least a tenth of the topic's documents use it (the label words' rule; `technology`'s
+  `shares`): a word few of its documents use is not evidence of what the topic is about. The five are the best
+  words that a tenth use, then the other top words (`described_words`);
 - **research**: the share of the documents that are patents or publications (present only when the window has
   any): what the patent offices and conferences write about is technology by construction;
 - **sources**: the mean technology share of the documents' sources beyond the window's (present only when the
@@ -160,6 +161,29 @@ class Technology:
             "source_base_rate": None if self.source_base is None else round(self.source_base, 4),
             "technology_words": list(self.words),
         }
+
+
+def described_words(
+    top_words: Sequence[str],
+    top_shares: Sequence[float],
+    frequent: Sequence[str],
+    frequent_shares: Sequence[float],
+) -> tuple[list[str], list[float]]:
+    """The words a topic's technology score reads, with their document shares: its best words that a real share of
+    its documents use (`frequent`, best first: the words its label is made of), then its other top words.
+
+    Why frequent words first: c-TF-IDF ranks a word by how distinctive it is, and in short texts the most
+    distinctive words are rare ones. A heap of 136 headlines about machine learning had "lernen", "programmieren",
+    "learning", "maschinelles lernen", "algorithmus" as its five top words, only "lernen" used by a tenth of them,
+    while its label read "lernen / künstliche intelligenz (ai)": the seed the analyst reads in the label was not
+    evidence, and the topic stayed below the threshold (0.47). The frequent words are judged in the same five
+    places, and the other top words still fill the rest, so a car topic whose one frequent word is "auto" keeps one
+    technical word of five, not one of one (docs/topics.md, "Technologies first").
+    """
+    chosen = dict(zip(frequent, frequent_shares, strict=True))
+    for word, share in zip(top_words, top_shares, strict=False):
+        chosen.setdefault(word, share)
+    return list(chosen), list(chosen.values())
 
 
 def technology(

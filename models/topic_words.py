@@ -20,7 +20,7 @@ whether or not the topic's documents use it, which painted lead-market words ont
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -35,6 +35,10 @@ class TopicWords:
     shares: list[float]
     label: str
     documents: int
+    # The best words that at least `label_min_share` of the documents use, best first, with those shares: what the
+    # label is made of, and what the technology score reads (`models.technology.described_words`).
+    frequent: list[str] = field(default_factory=list)
+    frequent_shares: list[float] = field(default_factory=list)
 
 
 def vocabulary_matrix(
@@ -127,5 +131,7 @@ def topic_words(
             shares=[float(shares[row, i]) for i in order],
             label=make_label(labelled, label_words),
             documents=int(sizes[row]),
+            frequent=labelled,
+            frequent_shares=[float(shares[row, int(i)]) for i in frequent],
         )
     return result

@@ -46,6 +46,9 @@ class FitTopic:
     representative_doc_ids: list[str]
     label: str
     term_shares: list[float] = field(default_factory=list)  # share of the topic's documents using each top term
+    # the best words a real share of its documents use (`TopicWords.frequent`), with those shares
+    frequent_terms: list[str] = field(default_factory=list)
+    frequent_shares: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -351,6 +354,8 @@ def fit_topics(
                 representative_doc_ids=[ids[i] for i in closest],
                 label=" / ".join(display_term(w) for w in described.label.split(" / ")),
                 term_shares=described.shares,
+                frequent_terms=[display_term(w) for w in described.frequent],
+                frequent_shares=described.frequent_shares,
             )
         )
     return TopicFit(ids, assignments, similarities, topics, boilerplate, counts, vocabulary)

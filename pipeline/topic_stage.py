@@ -21,6 +21,7 @@ import numpy as np
 from models.technology import (
     RESEARCH_KINDS,
     TechnologyVocabulary,
+    described_words,
     load_vocabulary,
     seed_label_frequency,
     source_technology_shares,
@@ -231,8 +232,9 @@ def describe_fit(
     versions = []
     for topic in fit.topics:
         members = [fit.doc_ids[i] for i in topic.members]
+        words, shares = described_words(topic.top_terms, topic.term_shares, topic.frequent_terms, topic.frequent_shares)
         scored = technology(
-            topic.top_terms,
+            words,
             documents=len(members),
             with_lead_market=sum(doc_id in with_market for doc_id in members),
             research_documents=(sum(by_id[d].kind in RESEARCH_KINDS for d in members) if research_in_window else None),
@@ -244,7 +246,7 @@ def describe_fit(
                 else None
             ),
             source_base=source_base,
-            shares=topic.term_shares,
+            shares=shares,
             min_share=config.topics.model.label_min_share,
         )
         versions.append(

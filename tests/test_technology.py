@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from models.technology import (
+    described_words,
     load_vocabulary,
     seed_label_frequency,
     source_technology_shares,
@@ -62,6 +63,27 @@ def test_only_words_a_tenth_of_a_topics_documents_use_are_evidence_of_what_it_is
     assert car.words == ("auto",) and car.technical_words == pytest.approx(1 / 5)
     # without one share per word the words count as they are
     assert technology(words, **common, base_rate=0.03, shares=[0.5], min_share=0.1).score == counted_anyway.score
+
+
+def test_the_words_its_label_is_made_of_are_evidence_though_rarer_words_are_more_distinctive() -> None:
+    """A topic of 136 German front-page headlines on machine learning (the news backtest as of 2022-12-31): its best
+    c-TF-IDF words are rare, its label reads "lernen / künstliche intelligenz (ai)". The seed in the label counts."""
+    top = ["lernen", "programmieren", "learning", "maschinelles_lernen", "algorithmus", "dnssec"]
+    top_shares = [0.40, 0.06, 0.06, 0.05, 0.04, 0.01]
+    frequent, frequent_shares = ["lernen", "künstliche_intelligenz"], [0.40, 0.21]
+    words, shares = described_words(top, top_shares, frequent, frequent_shares)
+    assert words[:3] == ["lernen", "künstliche_intelligenz", "programmieren"] and shares[:2] == [0.40, 0.21]
+    assert len(words) == len(set(words)) == 7
+    common = {"documents": 136, "with_lead_market": 38, "research_documents": None, "vocabulary": VOCABULARY,
+              "base_rate": 0.034, "min_share": 0.1}  # fmt: skip
+    before = technology(top, **common, shares=top_shares)
+    after = technology(words, **common, shares=shares)
+    assert before.words == () and after.words == ("künstliche_intelligenz",)
+    assert after.seed_words == pytest.approx(1 / 5) and after.score > before.score
+    # a car topic whose one frequent word is "auto" still keeps one technical word of five
+    everyday = ["unfall", "polizei", "verletzt", "fahrer", "blitzer"]
+    car, car_shares = described_words(everyday, [0.09] * 5, ["auto"], [0.4])
+    assert technology(car, **common, shares=car_shares).technical_words == pytest.approx(1 / 5)
 
 
 def test_lead_market_evidence_counts_only_beyond_what_any_document_of_the_window_shows() -> None:
