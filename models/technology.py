@@ -103,8 +103,12 @@ class TechnologyVocabulary:
         return frozenset(self.compound_seeds)
 
     def is_seed(self, token: str) -> bool:
-        """A seed term, a linked form of one ("wärmepumpe (heat_pump)"), or a German compound ending in one."""
-        base = token.split(" (")[0]
+        """A seed term, a linked form of one ("wärmepumpe (heat_pump)"), or a German compound ending in one.
+
+        A token ("künstliche_intelligenz") and the form a topic's words are shown in ("künstliche intelligenz (ai)")
+        are the same term: topic words reach the score as shown, and a multi-word seed must count there too.
+        """
+        base = _term_base(token)
         if base in self.seeds or token in self.seeds:
             return True
         last = base.split(TERM_JOINER)[-1]
@@ -113,10 +117,15 @@ class TechnologyVocabulary:
 
     def is_technical(self, token: str) -> bool:
         """The last word names an artefact, process or system (German compound head or English head noun)."""
-        last = token.split(" (")[0].split(TERM_JOINER)[-1]
+        last = _term_base(token).split(TERM_JOINER)[-1]
         if last in self.heads_en:
             return True
         return any(last == head or (last.endswith(head) and len(last) > len(head) + 2) for head in self.heads_de)
+
+
+def _term_base(word: str) -> str:
+    """The token of a term without its linked name: "künstliche intelligenz (ai)" -> "künstliche_intelligenz"."""
+    return term_token(word.split(" (")[0])
 
 
 def load_vocabulary(seed_terms: Iterable[str]) -> TechnologyVocabulary:

@@ -25,6 +25,10 @@ def test_seed_words_compounds_and_technical_heads_are_recognised() -> None:
     assert not VOCABULARY.is_seed("trainer")
     assert VOCABULARY.is_technical("batteriespeicher") and VOCABULARY.is_technical("solid-state_battery")
     assert VOCABULARY.is_technical("roboter") and not VOCABULARY.is_technical("trainerwechsel")
+    # topic words reach the score as shown: a multi-word seed and an English head noun count in that form too
+    assert VOCABULARY.is_seed("künstliche intelligenz (ai)") and VOCABULARY.is_seed("Künstliche Intelligenz")
+    assert VOCABULARY.is_technical("solid-state battery") and VOCABULARY.is_technical("wärmepumpe (heat pump)")
+    assert not VOCABULARY.is_seed("künstliche") and not VOCABULARY.is_technical("battery pack price")
 
 
 def test_a_heat_pump_topic_is_a_technology_and_a_football_topic_is_not() -> None:
