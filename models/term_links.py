@@ -69,11 +69,38 @@ def concept_of(tokens: Mapping[str, str], token: str) -> str:
     return tokens.get(token, token)
 
 
-def english_names(links: Iterable[Link] | None = None) -> dict[str, str]:
-    """The German name of each linked technology -> its English name, where they differ (for display)."""
-    names: dict[str, str] = {}
-    for link in load_links() if links is None else links:
-        english = [t for t in link.en if t not in link.de]
-        if link.de and english:
-            names.setdefault(link.de[0], english[0])
-    return names
+def shown_name(
+    concept: str,
+    used: Mapping[str, int],
+    documents: int,
+    min_share: float,
+    links: Iterable[Link] | None = None,
+) -> str:
+    """How a linked technology is shown: by the names its documents use, as a token (``wärmepumpe (heat_pump)``).
+
+    A linked technology is counted under the first German name of its link (`concept`), but that name is not what
+    every corpus writes: the link "generative KI, Sprachmodell / generative AI, large language model" showed as
+    "generative ki (generative ai)" in a corpus of English papers that wrote "large language model" and never
+    "generative KI". The rule of the topic words holds for terms too: a shown name is one the documents use. So the
+    name with the most of the window's `documents` first (`used`: name token -> documents naming it; ties in the
+    link's order), and the most used name of the other language in parentheses where at least `min_share` of them
+    use it (the label rule, `[topics] label_min_share`), which says that the series holds both languages. A name in
+    both of the link's lists ("cloud") has no other language. With no name used, the concept itself.
+    """
+    link = next((k for k in (load_links() if links is None else links) if k.de and k.de[0] == concept), None)
+    if link is None or not used:
+        return concept
+    order = {t: i for i, t in enumerate(link.tokens)}
+    names = sorted((t for t in used if t in order and used[t] > 0), key=lambda t: (-used[t], order[t]))
+    if not names:
+        return concept
+
+    def language(token: str) -> str | None:
+        de, en = token in link.de, token in link.en
+        return None if de == en else ("de" if de else "en")
+
+    first = names[0]
+    other = [t for t in names[1:] if language(first) and language(t) not in (None, language(first))]
+    if other and used[other[0]] >= min_share * max(1, documents):
+        return f"{first} ({other[0]})"
+    return first

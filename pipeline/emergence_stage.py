@@ -30,14 +30,14 @@ from models.periods import period_label, periods_between
 from models.series import MarketSeries, Series, build_market_series, build_series, recent_and_prior_centroids
 from models.series import topic_lead_markets as lead_markets_of
 from models.technology import technology
-from models.term_links import english_names, load_links
+from models.term_links import load_links, shown_name
 from models.topics import display_term
 from pipeline.config import Config
 from pipeline.topic_stage import technology_seed_terms, technology_vocabulary
 from sources.document import KINDS
 from warehouse.db import Warehouse
 from warehouse.runs import Run
-from warehouse.terms import term_emergence_counts, topic_term_counts, write_term_signals
+from warehouse.terms import linked_name_documents, term_emergence_counts, topic_term_counts, write_term_signals
 from warehouse.topics import (
     document_lead_markets,
     fit_assignments,
@@ -96,7 +96,8 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
         config=cfg,
     )
     mapping = link_mapping()
-    rising = topic_rising_terms(warehouse, fit_run, window, periods, series, mapping, cfg)
+    names = shown_names(warehouse, window, mapping, config.topics.model.label_min_share)
+    rising = topic_rising_terms(warehouse, fit_run, window, periods, series, mapping, names, cfg)
     topic_markets = lead_markets_of(
         members, markets, config.analysis.lead_market_min_share, config.analysis.lead_market_min_documents
     )
@@ -123,7 +124,7 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
                 "life_cycle": cycle,
             }
         )
-    terms = score_terms(warehouse, config, window, periods, totals, mapping, run, cfg)
+    terms = score_terms(warehouse, config, window, periods, totals, mapping, names, run, cfg)
     with warehouse.transaction():
         written = write_series(warehouse, series_rows(series, run.id, fit_run, granularity))
         written += write_series(warehouse, market_series_rows(market_series, run.id, fit_run, granularity))
@@ -139,8 +140,8 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
 def link_mapping() -> dict[str, str]:
     """Every linked name (token) -> the German name of its technology: one series per technology in term emergence.
 
-    Terms are counted under the first German name of their link ("wärmepumpe" for "heat_pump"), shown with the
-    English one ("wärmepumpe (heat pump)") when both languages occur.
+    Terms are counted under the first German name of their link ("wärmepumpe" for "heat_pump") and shown by the
+    names the window's documents use (`shown_names`).
     """
     mapping: dict[str, str] = {}
     for link in load_links():
@@ -148,6 +149,15 @@ def link_mapping() -> dict[str, str]:
             for token in link.tokens:
                 mapping.setdefault(token, link.de[0])
     return mapping
+
+
+def shown_names(warehouse: Warehouse, window: Window, mapping: dict[str, str], min_share: float) -> dict[str, str]:
+    """Each linked technology of the window -> the name it is shown by, the names its documents use
+    (`models.term_links.shown_name`): "large language model" in English papers, "wärmepumpe (heat pump)" where
+    both languages name it. One name per technology for the whole run, in the terms and in every topic's rising
+    terms alike."""
+    found = linked_name_documents(warehouse, window.start, window.as_of, mapping)
+    return {concept: shown_name(concept, used, total, min_share) for concept, (total, used) in found.items()}
 
 
 def topic_life_cycle(series: Series, topic_id: int, granularity: str, cfg: EmergenceConfig) -> dict[str, Any] | None:
@@ -177,6 +187,7 @@ def topic_rising_terms(
     periods: list[date],
     series: Series,
     mapping: dict[str, str],
+    names: dict[str, str],
     cfg: EmergenceConfig,
 ) -> dict[int, list[dict[str, Any]]]:
     """Per topic, the terms whose share inside the topic grew most in the recent periods (`models.emergence`)."""
@@ -196,7 +207,7 @@ def topic_rising_terms(
         rising = rising_terms(
             matrix,
             np.array(series.topic_counts[topic_id], dtype=float),
-            terms=[display_term(t) for t in counts.terms],
+            terms=[display_term(names.get(t, t)) for t in counts.terms],
             granularity=window.granularity,  # type: ignore[arg-type]
             config=cfg,
         )
@@ -211,10 +222,13 @@ def score_terms(
     periods: list[date],
     totals: np.ndarray,
     mapping: dict[str, str],
+    names: dict[str, str],
     run: Run,
     cfg: EmergenceConfig,
 ) -> list[dict[str, Any]]:
-    """Term emergence: every term with a minimal presence in some period, scored like a topic; rows for the table."""
+    """Term emergence: every term with a minimal presence in some period, scored like a topic; rows for the table.
+
+    A linked technology is shown by `names` (`shown_names`), any other term as written."""
     counts = term_emergence_counts(
         warehouse,
         window.start,
@@ -234,10 +248,9 @@ def score_terms(
     table = score_table(matrix, totals, granularity=window.granularity, config=cfg)  # type: ignore[arg-type]
     research_in_window = bool(counts.research.sum())
     vocabulary = technology_vocabulary()
-    english = english_names()
     rows = []
     for i, term in enumerate(counts.terms):
-        shown = display_term(term if term not in english else f"{term} ({english[term]})")
+        shown = display_term(names.get(term, term))
         scored = technology(
             [term],
             documents=int(counts.documents[i]),

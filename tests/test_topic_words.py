@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.boilerplate import generic_words, is_source_name, source_boilerplate, source_name_words
-from models.term_links import Link, canonical_tokens
+from models.term_links import Link, canonical_tokens, shown_name
 from models.topic_words import topic_words, vocabulary_matrix
 
 
@@ -53,6 +53,25 @@ def test_linked_german_and_english_names_count_as_one_word_only_where_both_occur
     words = topic_words(counts, vocabulary, np.zeros(6, dtype=int), top_n=3)
     assert words[0].words == ["wärmepumpe (heat_pump)"] and words[0].shares == [1.0]
 
+
+def test_a_linked_technology_is_shown_by_the_names_its_documents_use_most() -> None:
+    links = [
+        Link(de=("generative_ki", "sprachmodell"), en=("generative_ai", "large_language_model")),
+        Link(de=("wärmepumpe",), en=("heat_pump",)),
+        Link(de=("cloud",), en=("cloud", "cloud_computing")),
+    ]
+    # English papers that write "large language model" (and twice "generative AI"), never the German names
+    assert shown_name("generative_ki", {"large_language_model": 25, "generative_ai": 2}, 26, 0.1, links) == (
+        "large_language_model"
+    )
+    # both languages: the other one is shown where a tenth of the documents use it, not below
+    assert shown_name("wärmepumpe", {"wärmepumpe": 40, "heat_pump": 10}, 48, 0.1, links) == "wärmepumpe (heat_pump)"
+    assert shown_name("wärmepumpe", {"wärmepumpe": 40, "heat_pump": 4}, 48, 0.1, links) == "wärmepumpe"
+    assert shown_name("wärmepumpe", {"heat_pump": 30, "wärmepumpe": 30}, 55, 0.1, links) == "wärmepumpe (heat_pump)"
+    # a name in both lists has no other language; nothing used or no such link: the concept itself
+    assert shown_name("cloud", {"cloud": 9, "cloud_computing": 5}, 12, 0.1, links) == "cloud"
+    assert shown_name("wärmepumpe", {}, 0, 0.1, links) == "wärmepumpe"
+    assert shown_name("fusion", {"fusion": 3}, 3, 0.1, links) == "fusion"
 
 def _news(seed: int = 0) -> tuple[list[list[str]], list[str], np.ndarray]:
     """Three sources over four topics; site-b ends every title with its name; site-c is a specialist site."""

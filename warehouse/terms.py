@@ -158,6 +158,43 @@ def term_emergence_counts(
     )
 
 
+def linked_name_documents(
+    warehouse: Warehouse, start: date, end: date, mapping: Mapping[str, str]
+) -> dict[str, tuple[int, dict[str, int]]]:
+    """Per linked technology (`mapping`'s concepts) in ``[start, end]``: its documents, and how many name each of
+    its names (as the mapping's tokens), so that it can be shown by the names the documents use
+    (`models.term_links.shown_name`)."""
+    con = warehouse.con
+    _register_mapping(warehouse, mapping or {"": ""})
+    try:
+        rows = con.execute(
+            f"""
+            with raw_terms as (select distinct term from term_days t where t.day between ? and ?),
+            linked as (
+                select t.term as raw, m.token, m.concept from raw_terms t join _term_links m on m.token = {_TOKEN}
+            ),
+            docs as (
+                select l.concept, l.token, t.doc_id
+                from doc_terms t join linked l on l.raw = t.term join doc_language d using (doc_id)
+                where d.published between ? and ?
+            )
+            select concept, token, count(distinct doc_id) from docs group by grouping sets ((concept, token), (concept))
+            """,
+            [start, end, start, end],
+        ).fetchall()
+    finally:
+        con.unregister("_term_links")
+    found: dict[str, tuple[int, dict[str, int]]] = {}
+    for concept, token, n in rows:
+        total, names = found.get(str(concept), (0, {}))
+        if token is None:
+            total = int(n)
+        else:
+            names[str(token)] = int(n)
+        found[str(concept)] = (total, names)
+    return found
+
+
 def topic_term_counts(
     warehouse: Warehouse,
     fit_run_id: int,
