@@ -625,15 +625,30 @@ def test_config_for_granularity_and_overrides():
     assert result.score == pytest.approx(confidence * result.mk_tau)
 
 
+def _one_by_one_seconds(counts: np.ndarray, totals: np.ndarray, granularity: str, sample: int = 100) -> float:
+    """Seconds `score_series` would take for every row, one call per series (measured on `sample` rows).
+
+    The speed tests compare the vectorised scorers with this, measured in the same run: a ratio holds on a loaded
+    machine, where an absolute limit (once 2.5 s) failed under three backtests although the code was as fast."""
+    rows = totals if totals.ndim == 2 else np.broadcast_to(totals, counts.shape)
+    started = time.perf_counter()
+    for i in range(sample):
+        score_series(counts[i], rows[i], granularity=granularity)
+    return (time.perf_counter() - started) / sample * len(counts)
+
+
 def test_scoring_10000_series_of_50_periods_is_fast():
     rng = np.random.default_rng(0)
     counts = rng.poisson(3.0, size=(10_000, 50)).astype(float)
     totals = np.full(50, 1000.0)
+    score_many(counts[:10], totals, granularity="month")  # first-call costs (imports, caches) are not the point
     started = time.perf_counter()
     results = score_many(counts, totals, granularity="month")
     elapsed = time.perf_counter() - started
     assert len(results) == 10_000
-    assert elapsed < 2.5, f"scoring took {elapsed:.2f} s"
+    one_by_one = _one_by_one_seconds(counts, totals, "month")
+    # about 75x on 2 cores (2026-12-03: 0.22 s against 16.8 s); 10x leaves room for noise, not for a loop per series
+    assert elapsed * 10 < one_by_one, f"scoring took {elapsed:.2f} s, one series at a time {one_by_one:.2f} s"
 
 
 def test_score_as_of_cuts_per_period_kind_counts_too():
@@ -940,11 +955,13 @@ def test_scoring_series_with_many_observed_patterns_is_fast():
     starts = np.arange(10_000) % 10  # ten different starts of the observed history
     totals[:, :10] *= np.arange(10)[None, :] >= starts[:, None]
     counts = rng.binomial(totals.astype(int), 0.01).astype(float)
+    score_table(counts[:10], totals[:10], granularity="quarter")
     started = time.perf_counter()
     table = score_table(counts, totals, granularity="quarter")
     elapsed = time.perf_counter() - started
     assert sorted(set(table["n_observed"].tolist())) == list(range(11, 21))
-    assert elapsed < 2.0, f"scoring took {elapsed:.2f} s"
+    one_by_one = _one_by_one_seconds(counts, totals, "quarter")
+    assert elapsed * 10 < one_by_one, f"scoring took {elapsed:.2f} s, one series at a time {one_by_one:.2f} s"
 
 
 def test_scoring_no_series_gives_empty_results():
