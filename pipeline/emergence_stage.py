@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from models.acronyms import SNIPPET_PATTERN, acronym_links, definitions
 from models.emergence import (
     EVIDENCE_KEYS,
     EmergenceConfig,
@@ -37,7 +38,14 @@ from pipeline.topic_stage import technology_seed_terms, technology_vocabulary
 from sources.document import KINDS
 from warehouse.db import Warehouse
 from warehouse.runs import Run
-from warehouse.terms import linked_name_documents, term_emergence_counts, topic_term_counts, write_term_signals
+from warehouse.terms import (
+    definition_snippets,
+    linked_name_documents,
+    term_emergence_counts,
+    topic_term_counts,
+    window_term_tokens,
+    write_term_signals,
+)
 from warehouse.topics import (
     document_lead_markets,
     fit_assignments,
@@ -95,7 +103,7 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
         counts_by_kind=counts_by_kind,
         config=cfg,
     )
-    mapping = link_mapping()
+    mapping = window_mapping(warehouse, window, cfg)
     names = shown_names(warehouse, window, mapping, config.topics.model.label_min_share)
     rising = topic_rising_terms(warehouse, fit_run, window, periods, series, mapping, names, cfg)
     topic_markets = lead_markets_of(
@@ -148,6 +156,21 @@ def link_mapping() -> dict[str, str]:
         if link.de and link.en:
             for token in link.tokens:
                 mapping.setdefault(token, link.de[0])
+    return mapping
+
+
+def window_mapping(warehouse: Warehouse, window: Window, cfg: EmergenceConfig) -> dict[str, str]:
+    """`link_mapping`, plus the abbreviations the window's documents define (`models.acronyms`): "llm" joins
+    "large_language_model", so that one technology is one series of term emergence and one rising term. A link
+    wins over a definition ("ki" stays with "künstliche intelligenz"); a definition needs as many documents as a
+    term needs to be born (`birth_min_count`)."""
+    mapping = link_mapping()
+    found = definitions(definition_snippets(warehouse, window.start, window.as_of, SNIPPET_PATTERN))
+    tokens = window_term_tokens(warehouse, window.start, window.as_of)
+    for short, long in acronym_links(found, tokens, min_documents=int(cfg.birth_min_count)).items():
+        concept = mapping.get(long, long)
+        mapping.setdefault(long, concept)
+        mapping.setdefault(short, concept)
     return mapping
 
 

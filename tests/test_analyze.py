@@ -540,6 +540,27 @@ def test_a_linked_technology_is_shown_by_the_names_its_documents_use(db_path: Pa
     rising = query(db_path, sql)
     assert "large language model (sprachmodell)" in {r["term"] for r in json.loads(rising[0][0])}
 
+def test_an_abbreviation_its_documents_define_is_one_series_with_its_long_form(db_path: Path) -> None:
+    """Documents that write "large language models (LLMs)" and then "LLM" have one technology: one term series, its
+    documents counted once, shown by its long form, not a second series "llm" that takes another place."""
+    build_warehouse(db_path)
+    with Warehouse.open_writer(db_path) as wh:
+        hydrogen = [r[0] for r in wh.con.execute("select doc_id from documents where doc_id similar to "
+                                                   "'test:hydrogen-[567]-.*' order by doc_id").fetchall()]  # fmt: skip
+        defining = hydrogen[::2]  # 22 of the 43 define it; the others only use the abbreviation
+        wh.con.execute(
+            "update documents set text = text || ' Wir nutzen große Sprachmodelle, large language models (LLMs).' "
+            "where list_contains(?, doc_id)",
+            [defining],
+        )
+        rows = [(d, "large language model", "model", 1, 5.0) for d in defining]
+        rows += [(d, "LLM", "LLM", 2, 5.0) for d in hydrogen]
+        wh.con.executemany("insert into doc_terms (doc_id, term, head, count, termhood) values (?, ?, ?, ?, ?)", rows)
+        recount(wh)
+    analyze(db_path)
+    terms = dict(query(db_path, "select term, documents from v_emerging_terms"))
+    assert "llm" not in terms and terms["large language model"] == len(hydrogen)
+
 NEWS_VOCABULARY = {
     "gadget": ["Update", "Handy", "Version", "Funktion", "Nutzer", "Passwort", "Sicherheitslücke", "Angreifer"],
     "energy": ["Heizung", "Dämmung", "Heizkörper", "Umweltwärme", "Heizkosten", "Sanierung", "Kessel", "Wärme"],

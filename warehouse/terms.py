@@ -158,6 +158,28 @@ def term_emergence_counts(
     )
 
 
+def definition_snippets(warehouse: Warehouse, start: date, end: date, pattern: str) -> list[tuple[str, str]]:
+    """(doc_id, snippet) for every match of `pattern` in the titles and texts of the documents published in
+    ``[start, end]``: DuckDB's regular expressions find the few abbreviation definitions, so that only they, not
+    every text, reach Python (`models.acronyms`)."""
+    rows = warehouse.con.execute(
+        """
+        select doc_id, unnest(regexp_extract_all(coalesce(title, '') || ' ' || coalesce(text, ''), ?)) as snippet
+        from documents where published between ? and ? and contains(coalesce(title, '') || coalesce(text, ''), '(')
+        """,
+        [pattern, start, end],
+    ).fetchall()
+    return [(str(d), str(s)) for d, s in rows]
+
+
+def window_term_tokens(warehouse: Warehouse, start: date, end: date) -> set[str]:
+    """The tokens of every term the language step counted in ``[start, end]`` (`term_days`)."""
+    rows = warehouse.con.execute(
+        f"select distinct {_TOKEN} from term_days t where t.day between ? and ?", [start, end]
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def linked_name_documents(
     warehouse: Warehouse, start: date, end: date, mapping: Mapping[str, str]
 ) -> dict[str, tuple[int, dict[str, int]]]:
