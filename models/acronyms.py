@@ -18,12 +18,20 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from models.terms import is_acronym
-
-#: A parenthesised short form with the words before it, as `definition_snippets` finds them in the warehouse.
-SNIPPET_PATTERN = r"(?:[^\s()]+\s+){1,8}\([^()\s]{2,12}\)"
-_SNIPPET = re.compile(r"((?:[^\s()]+\s+){1,8})\(([^()\s]{2,12})\)")
+# An acronym: 2 to 12 characters, at least half of its letters and digits upper case or digits ("KI", "LiDAR").
+ACRONYM_LENGTH = (2, 12)
+#: A parenthesised short form (an acronym or its plural) with the words before it, as `definition_snippets` finds
+#: them in the warehouse.
+SNIPPET_PATTERN = r"(?:[^\s()]+\s+){1,8}\([^()\s]{2,13}\)"
+_SNIPPET = re.compile(r"((?:[^\s()]+\s+){1,8})\(([^()\s]{2,13})\)")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
+
+
+def is_acronym(text: str) -> bool:
+    """ "KI", "GPU", "5G", "LiDAR", "CO2" but not "Essen-Steele" or "Internet" (the language step's rule as well)."""
+    strong = sum(c.isupper() or c.isdigit() for c in text)
+    letters = sum(c.isalnum() for c in text)
+    return ACRONYM_LENGTH[0] <= len(text) <= ACRONYM_LENGTH[1] and strong >= 2 and strong * 2 >= letters
 
 
 def short_form(text: str) -> str | None:

@@ -32,6 +32,7 @@ from importlib import resources
 
 from spacy.tokens import Doc
 
+from models.acronyms import is_acronym
 from models.german import inflect_adjective, noun_gender
 from models.tokens import Tokens
 from models.vocabulary import specificity, split_compound, zipf
@@ -58,8 +59,6 @@ MAX_NOUN_OF_NOUN_ZIPF = 4.5
 # English capitalises common nouns in names of things ("the Internet of Things"): a capitalised name this common
 # counts as a noun.
 MIN_CAPITALISED_NOUN_ZIPF = 3.5
-# An acronym: 2 to 12 characters, at least half of its letters and digits upper case or digits ("KI", "LiDAR").
-ACRONYM_LENGTH = (2, 12)
 # Per-extractor memory of word-form decisions; cleared beyond this (a bound on memory in a long run).
 MAX_MEMO = 500_000
 
@@ -101,13 +100,6 @@ def term_lists(lang: str) -> TermLists:
         person_nouns=frozenset(data.get("person_nouns", ())),
         abstract_suffixes=tuple(data.get("abstract_suffixes", ())),
     )
-
-
-def is_acronym(text: str) -> bool:
-    """ "KI", "GPU", "5G", "LiDAR", "CO2" but not "Essen-Steele" or "Internet"."""
-    strong = sum(c.isupper() or c.isdigit() for c in text)
-    letters = sum(c.isalnum() for c in text)
-    return ACRONYM_LENGTH[0] <= len(text) <= ACRONYM_LENGTH[1] and strong >= 2 and strong * 2 >= letters
 
 
 class TermExtractor:
