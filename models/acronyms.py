@@ -7,8 +7,8 @@ ten places on one emergence ("nerf" and "neural radiance field" as of 2023 in th
 are found with Schwartz and Hearst's algorithm (2003, "A simple algorithm for identifying abbreviation definitions
 in biomedical text"): a parenthesised short form, and the shortest run of preceding words whose letters contain
 the short form's characters in order, its first character starting a word. An abbreviation joins its long form
-only where the window's documents agree on it: at least `min_documents` of them define it, and at least
-more than `min_agreement` of its definitions name that long form ("RL" for "reinforcement learning", not for one
+only where the window's documents agree on it: at least `min_documents` of them define it, and more than
+`min_agreement` of its definitions name that long form ("RL" for "reinforcement learning", not for one
 paper's "relative loss"). No list per corpus: what is joined is what the documents say.
 """
 
@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 # An acronym: 2 to 12 characters, at least half of its letters and digits upper case or digits ("KI", "LiDAR").
 ACRONYM_LENGTH = (2, 12)
 #: A parenthesised short form (an acronym or its plural) with the words before it, as `definition_snippets` finds
-#: them in the warehouse.
-SNIPPET_PATTERN = r"(?:[^\s()]+\s+){1,8}\([^()\s]{2,13}\)"
-_SNIPPET = re.compile(r"((?:[^\s()]+\s+){1,8})\(([^()\s]{2,13})\)")
+#: them in the warehouse (DuckDB returns the whole match; `definitions` reads its two groups).
+SNIPPET_PATTERN = r"((?:[^\s()]+\s+){1,8})\(([^()\s]{2,13})\)"
+_SNIPPET = re.compile(SNIPPET_PATTERN)
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 
 
@@ -90,7 +90,7 @@ def definitions(snippets: Iterable[tuple[str, str]]) -> Counter[tuple[str, str]]
 
 def acronym_links(
     found: Mapping[tuple[str, str], int],
-    known: Mapping[str, str] | Iterable[str],
+    known: Iterable[str],
     *,
     min_documents: int = 3,
     min_agreement: float = 0.5,
@@ -113,10 +113,9 @@ def acronym_links(
         if n < min_documents or n <= min_agreement * total:
             continue
         target = _known_token(best, tokens)
-        source = short.replace(" ", "_")
-        if target is None or source not in tokens or source == target:
+        if target is None or short not in tokens or short == target:
             continue
-        links[source] = target
+        links[short] = target
     return links
 
 
