@@ -23,6 +23,7 @@ Indicators (each function's docstring gives its formula and edge cases):
 - ``birth``: the first period of a series' minimal presence, and whether that makes it new.
 - ``life_cycle``: per source kind, a topic's first minimal presence, and the order the kinds came in.
 - ``rising_terms``: the terms whose share inside a topic rose significantly in the recent periods.
+- ``carried_emergence``: the emergence a topic's strongest rising term carries into it (term score x recent share).
 - ``score_series`` / ``score_many``: all of the above for one or many series, a combined ``score`` and ``evidence``;
   ``score_table`` gives the same as one array per column (for tens of thousands of term series).
 
@@ -56,7 +57,7 @@ from models.emergence_config import (
     ScoreWeights,
 )
 from models.emergence_escore import EmergenceCriteria, EScore, emergence_criteria, escore
-from models.emergence_novelty import RisingTerm, novelty, rising_terms
+from models.emergence_novelty import CarriedEmergence, RisingTerm, carried_emergence, novelty, rising_terms
 from models.emergence_observed import Birth, BirthStatus, birth
 from models.emergence_popularity import (
     PopularityThresholds,
@@ -94,6 +95,7 @@ __all__ = [
     "Birth",
     "Burst",
     "BurstResult",
+    "CarriedEmergence",
     "CrossSourcePresence",
     "EScore",
     "EmergenceConfig",
@@ -105,6 +107,7 @@ __all__ = [
     "RisingTerm",
     "ScoreWeights",
     "birth",
+    "carried_emergence",
     "classify_signal",
     "cross_source_presence",
     "emergence_criteria",

@@ -186,3 +186,44 @@ def rising_terms(
         )
         for i in ranked
     ]
+
+
+@dataclass(frozen=True)
+class CarriedEmergence:
+    """The emergence a rising term carries into its topic: the term's own score times its recent share there."""
+
+    term: str
+    term_score: float  # the term's emergence score over the whole window (term emergence)
+    recent_share: float  # share of the topic's recent documents that carry it (`RisingTerm.recent_share`)
+    score: float  # term_score * recent_share
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def carried_emergence(
+    rising: Sequence[RisingTerm | dict[str, object]], term_scores: dict[str, float]
+) -> CarriedEmergence | None:
+    """The strongest emergence a topic's rising terms carry into it, or None when none of them is scored.
+
+    A new technology often grows inside an older topic before it is a topic of its own: the Deutschlandticket
+    inside a parliament's public-transport topic, whose own share of speeches stayed level while the ticket went
+    from 2 of its 36 earlier speeches to 12 of its 21 recent ones. The topic's series says "stable", the term's
+    series (term emergence, the same score over all the window's documents) says "emerging", and the analyst's
+    question is the term's. The topic carries the term's emergence in proportion to how much of its recent output
+    the term is: ``term_score * recent_share``, the expected score of one of its recent documents if those with the
+    term score as the term and the rest nothing. A term a few of its recent documents mention carries little; a
+    term most of them carry makes the topic that term's topic now. The strongest rising term decides; the caller
+    ranks the topic by the larger of its own score and this one and keeps both as evidence.
+    """
+    best: CarriedEmergence | None = None
+    for item in rising:
+        row = item.to_dict() if isinstance(item, RisingTerm) else item
+        term, share = str(row["term"]), float(row["recent_share"])  # type: ignore[arg-type]
+        score = term_scores.get(term)
+        if score is None or not np.isfinite(score):
+            continue
+        carried = CarriedEmergence(term, float(score), share, float(score) * share)
+        if best is None or carried.score > best.score:
+            best = carried
+    return best

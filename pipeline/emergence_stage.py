@@ -21,6 +21,7 @@ from models.acronyms import SNIPPET_PATTERN, acronym_links, definitions
 from models.emergence import (
     EVIDENCE_KEYS,
     EmergenceConfig,
+    carried_emergence,
     life_cycle,
     novelty,
     rising_terms,
@@ -114,9 +115,11 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
          "weight": m.weight, "rank": m.rank}
         for t, kept in topic_markets.items() for m in kept
     ]  # fmt: skip
+    terms = score_terms(warehouse, config, window, periods, totals, mapping, names, run, cfg)
+    term_scores = {str(r["term"]): float(r["score"]) for r in terms}
     signal_rows = []
     for t, s in zip(topic_ids, scores, strict=True):
-        row = s.to_row(periods)
+        row = carry_rising_term(s.to_row(periods), rising.get(t, []), term_scores)
         cycle = topic_life_cycle(series, t, granularity, cfg)
         signal_rows.append(
             {
@@ -132,7 +135,6 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
                 "life_cycle": cycle,
             }
         )
-    terms = score_terms(warehouse, config, window, periods, totals, mapping, names, run, cfg)
     with warehouse.transaction():
         written = write_series(warehouse, series_rows(series, run.id, fit_run, granularity))
         written += write_series(warehouse, market_series_rows(market_series, run.id, fit_run, granularity))
@@ -143,6 +145,24 @@ def score_topics(warehouse: Warehouse, config: Config, window: Window, run: Run,
             counts={"topics": len(topic_ids), "series_rows": written, "periods": len(periods), "terms": len(terms)}
         )
     result.signals_run_id, result.signals = run.id, len(signal_rows)
+
+
+def carry_rising_term(
+    row: dict[str, Any], rising: list[dict[str, Any]], term_scores: dict[str, float]
+) -> dict[str, Any]:
+    """A topic's signal row, ranked by the emergence its strongest rising term carries when that is the larger.
+
+    `models.emergence.carried_emergence`: the term's own emergence score times the share of the topic's recent
+    documents that carry it. The topic's own score, class and trend stay in the evidence (`own_score`) and the
+    carrying term with its numbers in `carried_by`, so the analyst sees why a "stable" topic ranks high: its
+    recent documents are mostly about a term that is emerging. A topic without a finite own score is left as it is.
+    """
+    carried = carried_emergence(rising, term_scores)
+    own = row.get("score")
+    if carried is None or own is None or not np.isfinite(own) or carried.score <= own:
+        return row
+    evidence = {**row["evidence"], "own_score": own, "carried_by": carried.to_dict()}
+    return {**row, "score": carried.score, "evidence": evidence}
 
 
 def link_mapping() -> dict[str, str]:

@@ -21,6 +21,7 @@ from models.emergence import (
     PopularityThresholds,
     ScoreWeights,
     birth,
+    carried_emergence,
     classify_signal,
     cross_source_presence,
     emergence_criteria,
@@ -968,3 +969,34 @@ def test_scoring_no_series_gives_empty_results():
     assert score_many(np.zeros((0, 5)), [10] * 5) == []
     table = score_table(np.zeros((0, 5)), [10] * 5)
     assert set(EVIDENCE_KEYS) < set(table) and all(len(column) == 0 for column in table.values())
+
+
+def test_a_rising_term_carries_its_emergence_into_its_topic_in_proportion_to_its_recent_share():
+    # The Bundestag's public-transport topic as of 2023-12-31: "deutschlandticket" in 12 of its 21 recent speeches
+    # (2 of 36 earlier); the topic itself is level, the term emerges.
+    rising = [
+        {"term": "deutschlandticket", "recent_share": 12 / 21},
+        {"term": "fahrgastrechte", "recent_share": 0.1},
+        {"term": "unscored", "recent_share": 0.9},
+    ]
+    carried = carried_emergence(rising, {"deutschlandticket": 0.5, "fahrgastrechte": 0.9, "other": 2.0})
+    assert carried is not None and carried.term == "deutschlandticket"
+    assert carried.score == pytest.approx(0.5 * 12 / 21) and carried.recent_share == pytest.approx(12 / 21)
+    assert carried_emergence(rising, {"other": 1.0}) is None  # no rising term is scored
+    assert carried_emergence([], {"deutschlandticket": 0.5}) is None
+    assert carried_emergence(rising[:1], {"deutschlandticket": float("nan")}) is None
+    json.dumps(carried.to_dict())
+
+
+def test_the_topic_ranks_by_the_carried_emergence_only_where_it_is_the_larger_and_keeps_its_own():
+    from pipeline.emergence_stage import carry_rising_term
+
+    row = {"score": -0.07, "trend": "stable", "evidence": {"growth": 1.0}}
+    rising = [{"term": "deutschlandticket", "recent_share": 0.6}]
+    carried = carry_rising_term(row, rising, {"deutschlandticket": 0.5})
+    assert carried["score"] == pytest.approx(0.3) and carried["trend"] == "stable"
+    assert carried["evidence"]["own_score"] == -0.07 and carried["evidence"]["growth"] == 1.0
+    assert carried["evidence"]["carried_by"]["term"] == "deutschlandticket"
+    assert carry_rising_term({**row, "score": 0.4}, rising, {"deutschlandticket": 0.5})["score"] == 0.4
+    assert "own_score" not in carry_rising_term({**row, "score": 0.4}, rising, {"deutschlandticket": 0.5})["evidence"]
+    assert math.isnan(carry_rising_term({**row, "score": float("nan")}, rising, {"deutschlandticket": 0.5})["score"])
