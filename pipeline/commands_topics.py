@@ -245,6 +245,7 @@ def topic(
             else None
         ),
         "is_new": bool(signal["is_new"]) if signal else None,
+        "carried_by": ((signal["evidence"] or {}).get("carried_by") if signal else None),
         "rising_terms": list(signal["rising_terms"] or []) if signal else [],
         "life_cycle": signal["life_cycle"] if signal else None,
         "series": [
@@ -277,6 +278,14 @@ def topic(
             f"lead markets {', '.join(s['lead_markets'] or []) or '-'}, kinds {', '.join(s['kinds_present'] or [])}",
             highlight=False,
         )
+        carried = info["carried_by"]
+        if carried:
+            console.print(
+                f"ranked by its rising term {carried['term']}: term score {carried['term_score']:.3f} x "
+                f"{carried['recent_share']:.0%} of its recent documents = {carried['score']:.3f} "
+                f"(its own score {signal['evidence'].get('own_score', float('nan')):.3f})",
+                highlight=False,
+            )
         technology = info["technology"] or {}
         if technology.get("score") is not None:
             console.print(_technology_line(technology), highlight=False)
