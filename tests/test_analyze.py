@@ -540,6 +540,7 @@ def test_a_linked_technology_is_shown_by_the_names_its_documents_use(db_path: Pa
     rising = query(db_path, sql)
     assert "large language model (sprachmodell)" in {r["term"] for r in json.loads(rising[0][0])}
 
+
 def test_an_abbreviation_its_documents_define_is_one_series_with_its_long_form(db_path: Path) -> None:
     """Documents that write "large language models (LLMs)" and then "LLM" have one technology: one term series, its
     documents counted once, shown by its long form, not a second series "llm" that takes another place."""
@@ -560,6 +561,7 @@ def test_an_abbreviation_its_documents_define_is_one_series_with_its_long_form(d
     analyze(db_path)
     terms = dict(query(db_path, "select term, documents from v_emerging_terms"))
     assert "llm" not in terms and terms["large language model"] == len(hydrogen)
+
 
 NEWS_VOCABULARY = {
     "gadget": ["Update", "Handy", "Version", "Funktion", "Nutzer", "Passwort", "Sicherheitslücke", "Angreifer"],
@@ -617,3 +619,37 @@ def test_a_technology_publishers_topic_is_a_technology_though_few_of_its_headlin
     assert gadget[1]["lead_market_share"] < 0.2  # its own seed hits are barely above the window's 20 %
     assert gadget[1]["source_share"] > 0.5 and gadget[1]["source_raw_share"] > gadget[1]["source_base_rate"]
     assert football[1]["source_share"] == 0.0
+
+
+def test_a_level_topic_whose_recent_documents_carry_a_new_term_is_ranked_by_that_term(
+    db_path: Path, cli: Callable[..., Result]
+) -> None:
+    """The heat topic's share stays flat (8 documents a quarter), but a new term takes over its recent documents
+    (2, 4, 6, 8 of 8 in the last four quarters): the topic is ranked by what the term carries into it."""
+    build_warehouse(db_path)
+    with Warehouse.open_writer(db_path) as wh:
+        heat = wh.con.execute("select doc_id from documents where doc_id like 'test:heat-%' order by doc_id").fetchall()
+        rows = []
+        for (doc_id,) in heat:
+            quarter, i = (int(x) for x in doc_id.split("-")[1:3])
+            if quarter >= 4 and i < 2 * (quarter - 3):
+                rows.append((doc_id, "Großwärmepumpe", "Großwärmepumpe", 1, 4.0))
+        wh.con.executemany("insert into doc_terms (doc_id, term, head, count, termhood) values (?, ?, ?, ?, ?)", rows)
+        recount(wh)
+    analyze(db_path)
+    topics = query(db_path, "select topic_id, label, score, evidence, rising_terms from v_emerging_topics")
+    carried = [t for t in topics if "fußbodenheizung" in t[1] or "erdwärme" in t[1]]
+    assert len(carried) == 1
+    topic_id, _, score, evidence, rising = carried[0]
+    evidence, rising = json.loads(evidence), json.loads(rising)
+    assert rising[0]["term"] == "großwärmepumpe" and rising[0]["recent_share"] == pytest.approx(20 / 32)
+    term_score = query(db_path, "select score from v_emerging_terms where term = 'großwärmepumpe'")[0][0]
+    by = evidence["carried_by"]
+    assert by["term"] == "großwärmepumpe" and by["term_score"] == pytest.approx(term_score)
+    assert score == pytest.approx(term_score * 20 / 32) and evidence["own_score"] < score
+    config = str(db_path.parent / "foresight.toml")
+    shown = cli("--config", config, "topic", str(topic_id))
+    assert shown.exit_code == 0 and "ranked by its rising term großwärmepumpe" in shown.stdout
+    assert "62% of its recent documents" in shown.stdout
+    others = [t for t in topics if t[0] != topic_id]
+    assert all("carried_by" not in json.loads(t[3]) for t in others)  # nothing rises inside the others
