@@ -153,7 +153,7 @@ def _technology_line(technology: dict[str, Any]) -> str:
 
 def _topic_table(rows: list[dict[str, Any]], granularity: str, fmt: str) -> tuple[list[str], list[list[Any]]]:
     columns = ["id", "label", "top_terms", "rising_terms", "score", "technology", "signal_class", "trend",
-               "first_seen", "new", "lead_markets", "recent_series"]  # fmt: skip
+               "carried_by", "first_seen", "new", "lead_markets", "recent_series"]  # fmt: skip
     table = [
         [
             r["topic_id"],
@@ -166,6 +166,7 @@ def _topic_table(rows: list[dict[str, Any]], granularity: str, fmt: str) -> tupl
             round(float(r["technology"]), 2) if r["technology"] is not None else None,
             r["signal_class"],
             r["trend"],
+            _carried_by(r, fmt),
             period_label(r["first_seen"], granularity),
             bool(r["is_new"]),
             _listed(r["lead_markets"], fmt),
@@ -174,6 +175,15 @@ def _topic_table(rows: list[dict[str, Any]], granularity: str, fmt: str) -> tupl
         for r in rows
     ]
     return columns, table
+
+
+def _carried_by(row: dict[str, Any], fmt: str) -> Any:
+    """The rising term a topic is ranked by (`pipeline.emergence_stage.carry_rising_term`): its numbers in JSON,
+    its name in a table, nothing where the topic's own score ranks it."""
+    carried = (row.get("evidence") or {}).get("carried_by")
+    if not carried:
+        return None
+    return carried if fmt == "json" else carried["term"]
 
 
 def _term_table(rows: list[dict[str, Any]], granularity: str, fmt: str) -> tuple[list[str], list[list[Any]]]:

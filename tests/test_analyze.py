@@ -435,6 +435,7 @@ def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[...
             "technology",
             "signal_class",
             "trend",
+            "carried_by",
             "first_seen",
             "new",
             "lead_markets",
@@ -651,5 +652,8 @@ def test_a_level_topic_whose_recent_documents_carry_a_new_term_is_ranked_by_that
     shown = cli("--config", config, "topic", str(topic_id))
     assert shown.exit_code == 0 and "ranked by its rising term großwärmepumpe" in shown.stdout
     assert "62% of its recent documents" in shown.stdout
+    listed = {r["id"]: r for r in json.loads(cli("--config", config, "emerging", "--format", "json").stdout)}
+    assert listed[topic_id]["carried_by"]["term"] == "großwärmepumpe"
+    assert all(r["carried_by"] is None for i, r in listed.items() if i != topic_id)
     others = [t for t in topics if t[0] != topic_id]
     assert all("carried_by" not in json.loads(t[3]) for t in others)  # nothing rises inside the others
