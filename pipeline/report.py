@@ -78,6 +78,7 @@ class TopicCard:
     rising_terms: list[str] = field(default_factory=list)
     life_cycle: str | None = None
     is_new: bool = False
+    carried_by: str | None = None  # the rising term it is ranked by (`pipeline.emergence_stage.carry_rising_term`)
 
     @property
     def volume(self) -> float:
@@ -304,6 +305,17 @@ def _topic_card(warehouse: Warehouse, scores: ScoresRun, row: dict[str, Any], ev
         rising_terms=[str(t["term"]) for t in _json_list(row.get("rising_terms"))],
         life_cycle=(_json_dict(row.get("life_cycle")) or {}).get("described"),
         is_new=bool(row.get("is_new")),
+        carried_by=_carried_by((_json_dict(row.get("evidence")) or {}).get("carried_by")),
+    )
+
+
+def _carried_by(carried: dict[str, Any] | None) -> str | None:
+    """What an analyst reads about the rising term a topic is ranked by, or None."""
+    if not carried:
+        return None
+    return (
+        f"{carried['term']} ({carried['recent_share']:.0%} of its recent documents, "
+        f"term score {carried['term_score']:.2f})"
     )
 
 

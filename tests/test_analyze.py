@@ -655,5 +655,12 @@ def test_a_level_topic_whose_recent_documents_carry_a_new_term_is_ranked_by_that
     listed = {r["id"]: r for r in json.loads(cli("--config", config, "emerging", "--format", "json").stdout)}
     assert listed[topic_id]["carried_by"]["term"] == "großwärmepumpe"
     assert all(r["carried_by"] is None for i, r in listed.items() if i != topic_id)
+    out = db_path.parent / "report"
+    made = cli("--config", config, "report", "--out", str(out), "--format", "md")
+    assert made.exit_code == 0, made.stderr
+    markdown = next(out.glob("*.md")).read_text(encoding="utf-8")
+    assert "- ranked by its rising term: großwärmepumpe \\(62% of its recent documents, term score" in markdown
+    assert "- rising terms: großwärmepumpe\n" in markdown  # each on a line of its own
+    assert markdown.count("ranked by its rising term") == 1
     others = [t for t in topics if t[0] != topic_id]
     assert all("carried_by" not in json.loads(t[3]) for t in others)  # nothing rises inside the others
