@@ -7,7 +7,7 @@ it forms a topic of its own; ``rising_terms`` finds such terms as soon as their 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -202,7 +202,7 @@ class CarriedEmergence:
 
 
 def carried_emergence(
-    rising: Sequence[RisingTerm | dict[str, object]], term_scores: dict[str, float]
+    rising: Sequence[Mapping[str, object]], term_scores: Mapping[str, float]
 ) -> CarriedEmergence | None:
     """The strongest emergence a topic's rising terms carry into it, or None when none of them is scored.
 
@@ -217,8 +217,7 @@ def carried_emergence(
     ranks the topic by the larger of its own score and this one and keeps both as evidence.
     """
     best: CarriedEmergence | None = None
-    for item in rising:
-        row = item.to_dict() if isinstance(item, RisingTerm) else item
+    for row in rising:  # `RisingTerm.to_dict()` rows, as stored in `signals.rising_terms`
         term, share = str(row["term"]), float(row["recent_share"])  # type: ignore[arg-type]
         score = term_scores.get(term)
         if score is None or not np.isfinite(score):

@@ -255,7 +255,7 @@ def topic(
             else None
         ),
         "is_new": bool(signal["is_new"]) if signal else None,
-        "carried_by": ((signal["evidence"] or {}).get("carried_by") if signal else None),
+        "carried_by": _carried_by(signal, "json") if signal else None,
         "rising_terms": list(signal["rising_terms"] or []) if signal else [],
         "life_cycle": signal["life_cycle"] if signal else None,
         "series": [
