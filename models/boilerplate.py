@@ -9,10 +9,22 @@ statistical, so it carries over to sources nobody has looked at):
    ``min_lift`` times their share of all documents carry at least ``min_concentration`` of its documents, and
    together they hold at most ``max_source_share`` of all documents. A word spread like the corpus is not a
    source's word; in a warehouse of one source nothing is boilerplate by this rule.
-2. **Within those sources it says nothing about the topic.** Its association with the topics of those sources'
-   documents is negligible: Cramér's V of the 2 x k table (word present or not x topic, outliers a topic of their
-   own) is below ``max_association`` (0.1: Cohen's (1988) threshold of a small effect). A technology word that one
-   specialist site uses a lot (heise and "Linux") is concentrated too, but it sits in a few topics: V is large.
+2. **Within those sources it says nothing about the topic**, by one of two measures, one per place:
+
+   - *Before any topic exists: its documents are no closer to each other than to its sources' other documents*
+     (``cohesion`` below ``max_cohesion``, the same factor 2 as ``min_lift``; `cohesion_lifts`, `source_markers`).
+     Closeness is the mean cosine of the documents' TF-IDF rows over the *shared* vocabulary, every word that is
+     not concentrated in a few sources, so neither the word itself nor its companions in a marker ("SZ" and
+     "Plus") count. "SZ Plus" heads features on every subject, as close to the other SZ documents as to each other;
+     "Linux" on heise heads documents that share "kernel", "version", "open source". These *markers* are left out
+     of the embedding space's vocabulary (`models.embeddings.TfidfSvdEmbedder`), so that a paywall prefix cannot
+     pull its documents into a cluster of its own, which no measure on the topics could undo: the marker would be
+     associated with the topic it made.
+   - *On the fitted topics: its association with the topics of those sources' documents is negligible*
+     (`source_boilerplate`): Cramér's V of the 2 x k table (word present or not x topic, outliers a topic of their
+     own) is below ``max_association`` (0.1: Cohen's (1988) threshold of a small effect). A technology word that
+     one specialist site uses a lot (heise and "Linux") is concentrated too, but it sits in a few topics: V is
+     large. This is what leaves boilerplate out of the topic words.
 
 A word needs ``min_documents`` documents in those sources (and ``min_topics`` distinct topics) before it can be
 judged at all. Every finding comes with its numbers (`Boilerplate`), so an analyst can see why a word was dropped.
@@ -50,8 +62,140 @@ class Boilerplate:
     documents: int  # the word's documents in those sources
     concentration: float  # share of all its documents that are in those sources
     source_share: float  # those sources' share of all documents
-    association: float  # Cramér's V of word presence and topic within those sources
+    association: float | None  # Cramér's V of word presence and topic within those sources (None: no topics yet)
     topics: int  # distinct topics (outliers counted as one) of its documents there
+    cohesion: float | None = None  # how much more alike its documents are than its sources' (`cohesion_lifts`)
+
+
+@dataclass(frozen=True)
+class _Concentrated:
+    """Rule 1 of the module docstring for every word of a window: which sources carry it, and how much."""
+
+    names: list[str]  # the sources, sorted
+    source_of: np.ndarray  # each document's index into `names`
+    carrying: np.ndarray  # sources x words: the source's share of the word's documents >= min_lift x its share
+    carried: np.ndarray  # per word: its documents in its carrying sources
+    concentration: np.ndarray  # per word: carried / its documents
+    carried_share: np.ndarray  # per word: the carrying sources' share of all documents
+    candidates: np.ndarray  # the words that pass rule 1, column indices
+
+
+def _concentrated(
+    present: sparse.csc_matrix,
+    sources: Sequence[str],
+    *,
+    min_documents: int,
+    min_lift: float,
+    min_concentration: float,
+    max_source_share: float,
+) -> _Concentrated | None:
+    """Rule 1 (concentrated in a few sources), or None when the window has fewer than two sources or no words."""
+    names = sorted(set(sources))
+    if len(names) < 2 or present.shape[1] == 0:
+        return None
+    index = {name: i for i, name in enumerate(names)}
+    source_of = np.array([index[s] for s in sources])
+    by_source = sparse.csr_matrix(
+        (np.ones(len(sources)), (source_of, np.arange(len(sources)))), shape=(len(names), len(sources))
+    )
+    source_docs = np.asarray(by_source.sum(axis=1)).ravel()
+    source_share = source_docs / source_docs.sum()
+    word_docs_per_source = np.asarray((by_source @ present).todense())  # sources x words
+    word_docs = word_docs_per_source.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = (word_docs_per_source / np.where(word_docs > 0, word_docs, 1)) / source_share[:, None]
+    carrying = lift >= min_lift
+    carried = np.where(carrying, word_docs_per_source, 0).sum(axis=0)
+    carried_share = np.where(carrying, source_share[:, None], 0).sum(axis=0)
+    concentration = carried / np.where(word_docs > 0, word_docs, 1)
+    candidates = np.flatnonzero(
+        (carried >= min_documents) & (concentration >= min_concentration) & (carried_share <= max_source_share)
+    )
+    return _Concentrated(names, source_of, carrying, carried, concentration, carried_share, candidates)
+
+
+def cohesion_lifts(counts: sparse.csr_matrix, found: _Concentrated) -> np.ndarray:
+    """For each candidate word: how much closer its documents are to each other than to its sources' other ones.
+
+    ``mean cosine within the word's documents / mean cosine between them and the rest of its carrying sources'
+    documents``, over sublinear TF-IDF rows of the shared vocabulary (every word that is not a candidate). Both
+    means cost one sum per set, not n^2 products: ``within = (|S|^2 - n) / (n (n - 1))`` and ``between = S . R /
+    (n m)`` for unit rows summed to ``S`` (the word's n documents) and ``R`` (the other m). A marker heads documents
+    on every subject of its source, which are as close to the source's others as to each other: about 1. A subject
+    word's documents share its subject: "Linux" on heise about 4, and a specialist source's main subject as much,
+    however much of that source it fills (the comparison is with the source's *other* documents, not its average).
+    A document with no shared word has no row and is left out. Infinite where the word's documents are nowhere near
+    the others (or there are too few of either to measure).
+    """
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    shared = np.ones(counts.shape[1], dtype=bool)
+    shared[found.candidates] = False
+    weighted = TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, np.flatnonzero(shared)]).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    has_row = norms > 0
+    unit = sparse.diags(np.where(has_row, 1.0 / np.where(has_row, norms, 1.0), 0.0)) @ weighted
+    per_source_sum = np.vstack(
+        [np.asarray(unit[found.source_of == i].sum(axis=0)).ravel() for i in range(len(found.names))]
+    )
+    per_source_rows = np.bincount(found.source_of[has_row], minlength=len(found.names))
+    present = (counts > 0).tocsc()
+    lifts = np.full(len(found.candidates), np.inf)
+    for k, word in enumerate(found.candidates.tolist()):
+        carriers = np.flatnonzero(found.carrying[:, word])
+        rows = present[:, word].nonzero()[0]
+        rows = rows[np.isin(found.source_of[rows], carriers) & has_row[rows]]
+        n, m = len(rows), int(per_source_rows[carriers].sum()) - len(rows)
+        if n < 2 or m < 1:
+            continue
+        own = np.asarray(unit[rows].sum(axis=0)).ravel()
+        rest = per_source_sum[carriers].sum(axis=0) - own
+        within = (own @ own - n) / (n * (n - 1))
+        between = (own @ rest) / (n * m)
+        if between > 0:
+            lifts[k] = within / between
+    return lifts
+
+
+def _finding(word: str, index: int, found: _Concentrated, **measures: float | int | None) -> Boilerplate:
+    """A finding with rule 1's numbers; an infinite cohesion (its sources' documents share no word) is None."""
+    if measures.get("cohesion") is not None and not np.isfinite(measures["cohesion"]):  # type: ignore[arg-type]
+        measures["cohesion"] = None
+    return Boilerplate(
+        word=word,
+        sources=tuple(found.names[i] for i in np.flatnonzero(found.carrying[:, index])),
+        documents=int(found.carried[index]),
+        concentration=float(found.concentration[index]),
+        source_share=float(found.carried_share[index]),
+        **measures,  # type: ignore[arg-type]
+    )
+
+
+def source_markers(
+    counts: sparse.csr_matrix,
+    vocabulary: Sequence[str],
+    sources: Sequence[str],
+    *,
+    min_documents: int = 20,
+    min_lift: float = 2.0,
+    min_concentration: float = 0.8,
+    max_source_share: float = 0.5,
+    max_cohesion: float = 2.0,
+) -> dict[str, Boilerplate]:
+    """The source boilerplate that needs no topics: concentrated words whose documents are no more alike than
+    their sources' (rule 2, first measure). What an embedding space leaves out of its vocabulary, so that a paywall
+    prefix cannot pull its documents into a cluster of their own (`models.embeddings.TfidfSvdEmbedder`)."""
+    present = (counts > 0).astype(np.float64).tocsc()
+    found = _concentrated(present, sources, min_documents=min_documents, min_lift=min_lift,
+                          min_concentration=min_concentration, max_source_share=max_source_share)  # fmt: skip
+    if found is None or len(found.candidates) == 0:
+        return {}
+    lifts = cohesion_lifts(counts, found)
+    return {
+        vocabulary[word]: _finding(vocabulary[word], word, found, association=None, topics=0, cohesion=float(lift))
+        for word, lift in zip(found.candidates.tolist(), lifts.tolist(), strict=True)
+        if lift < max_cohesion
+    }
 
 
 def source_boilerplate(
@@ -67,33 +211,20 @@ def source_boilerplate(
     max_source_share: float = 0.5,
     max_association: float = 0.1,
 ) -> dict[str, Boilerplate]:
-    """The boilerplate words of a window: `counts` is documents x words, `sources` and `assignments` per document."""
+    """The boilerplate words of a window's topics (rule 2, second measure): `counts` is documents x words,
+    `sources` and `assignments` per document. The markers the first measure finds never reach the topics' space
+    (`source_markers`), so their documents spread over the topics, and this measure finds them here too."""
     present = (counts > 0).astype(np.float64).tocsc()
-    names = sorted(set(sources))
-    if len(names) < 2 or present.shape[1] == 0:
+    found = _concentrated(present, sources, min_documents=min_documents, min_lift=min_lift,
+                          min_concentration=min_concentration, max_source_share=max_source_share)  # fmt: skip
+    if found is None:
         return {}
-    source_of = np.array([names.index(s) for s in sources])
-    by_source = sparse.csr_matrix(
-        (np.ones(len(sources)), (source_of, np.arange(len(sources)))), shape=(len(names), len(sources))
-    )
-    source_docs = np.asarray(by_source.sum(axis=1)).ravel()
-    source_share = source_docs / source_docs.sum()
-    word_docs_per_source = np.asarray((by_source @ present).todense())  # sources x words
-    word_docs = word_docs_per_source.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lift = (word_docs_per_source / np.where(word_docs > 0, word_docs, 1)) / source_share[:, None]
-    carrying = lift >= min_lift  # sources x words
-    carried = np.where(carrying, word_docs_per_source, 0).sum(axis=0)
-    carried_share = np.where(carrying, source_share[:, None], 0).sum(axis=0)
-    concentration = carried / np.where(word_docs > 0, word_docs, 1)
-    candidates = np.flatnonzero(
-        (carried >= min_documents) & (concentration >= min_concentration) & (carried_share <= max_source_share)
-    )
     topics = sorted(set(assignments.tolist()))
-    topic_of = np.array([topics.index(a) for a in assignments.tolist()])
-    found: dict[str, Boilerplate] = {}
-    for word in candidates.tolist():
-        keep = np.isin(source_of, np.flatnonzero(carrying[:, word]))
+    topic_index = {t: i for i, t in enumerate(topics)}
+    topic_of = np.array([topic_index[a] for a in assignments.tolist()])
+    result: dict[str, Boilerplate] = {}
+    for word in found.candidates.tolist():
+        keep = np.isin(found.source_of, np.flatnonzero(found.carrying[:, word]))
         has = present[:, word].toarray().ravel()[keep] > 0
         groups = topic_of[keep]
         n_topics = len(set(groups[has].tolist()))
@@ -101,17 +232,10 @@ def source_boilerplate(
             continue
         association = _cramers_v(has, groups, len(topics))
         if association < max_association:
-            chosen = tuple(names[i] for i in np.flatnonzero(carrying[:, word]))
-            found[vocabulary[word]] = Boilerplate(
-                word=vocabulary[word],
-                sources=chosen,
-                documents=int(carried[word]),
-                concentration=float(concentration[word]),
-                source_share=float(carried_share[word]),
-                association=float(association),
-                topics=n_topics,
+            result[vocabulary[word]] = _finding(
+                vocabulary[word], word, found, association=float(association), topics=n_topics
             )
-    return found
+    return result
 
 
 def _cramers_v(has: np.ndarray, groups: np.ndarray, n_groups: int) -> float:

@@ -161,6 +161,7 @@ class TfidfSvdEmbedder:
         self.translations_: list[tuple[str, str, float]] = []  # the lexicon's (German, English, cosine) pairs
         self.word_weight = 0.0  # > 0: a bilingual space whose vectors carry a mean-word-vector part (`_vectors`)
         self.words: WordEncoder | None = None
+        self.markers_: dict[str, float | None] = {}  # source markers left out of the vocabulary, with their cohesion
 
     def _counter(self, vocabulary: Mapping[str, int] | None = None):  # noqa: ANN202 - sklearn type
         from sklearn.feature_extraction.text import CountVectorizer
@@ -176,19 +177,29 @@ class TfidfSvdEmbedder:
             vocabulary=vocabulary,
         )
 
-    def fit(self, texts: Sequence[str], translation: Translation | None = None) -> TfidfSvdEmbedder:
+    def fit(
+        self, texts: Sequence[str], translation: Translation | None = None, sources: Sequence[str] | None = None
+    ) -> TfidfSvdEmbedder:
         """Learn the vocabulary, IDF weights and SVD directions from `texts` (deterministic for a seed).
+
+        With `sources` (each text's source), the sources' markers ("SZ Plus", "Z+ (abopflichtiger Inhalt)",
+        "Newsticker": `models.boilerplate.source_markers`) are left out of the vocabulary, so no vector carries them
+        and documents meet by what they are about. With one source, or none given, nothing is left out.
 
         With a `translation` (one language per text and a multilingual word encoder, `StaticWordEmbedder`), German
         and English words that translate each other become one concept (`models.lexicon.concept_columns`). Where
         that makes the space bilingual and `translation.word_weight` > 0, a document's vector is its TF-IDF part
         and, weighed by it, its mean word vector (`embed`).
         """
-        self._fit_matrix(texts, translation)
+        self._fit_matrix(texts, translation, sources)
         return self
 
     def fit_embed(
-        self, texts: Sequence[str], translation: Translation | None = None, rows: Sequence[int] | None = None
+        self,
+        texts: Sequence[str],
+        translation: Translation | None = None,
+        rows: Sequence[int] | None = None,
+        sources: Sequence[str] | None = None,
     ) -> np.ndarray:
         """`fit(...)`, then the vectors of those same texts (of `rows` of them only, in that order) from the TF-IDF
         matrix the fit already built.
@@ -198,7 +209,7 @@ class TfidfSvdEmbedder:
         the vectors nobody stores: a refit learns from more documents than the window it embeds, and in a bilingual
         space the word part of a document costs a pass over its words.
         """
-        matrix = self._fit_matrix(texts, translation)
+        matrix = self._fit_matrix(texts, translation, sources)
         if rows is None:
             return self._vectors(matrix, texts)
         chosen = list(rows)
@@ -215,23 +226,37 @@ class TfidfSvdEmbedder:
         part = self.words.embed([truncate(t, self.max_chars) for t in texts])
         return normalise_rows(np.hstack([vectors, np.float32(self.word_weight) * part]))
 
-    def _fit_matrix(self, texts: Sequence[str], translation: Translation | None):  # noqa: ANN202 - sparse matrix
+    def _fit_matrix(  # noqa: ANN202 - scipy sparse matrix
+        self, texts: Sequence[str], translation: Translation | None, sources: Sequence[str] | None = None
+    ):
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfTransformer
 
         docs = [truncate(t, self.max_chars) for t in texts]
+        if sources is not None and len(sources) != len(docs):
+            raise EmbeddingError("fit needs one source per text")
         min_df = self.min_df if len(docs) >= 10 * self.min_df else 1
         counter = self._counter()
         counter.set_params(min_df=min_df, max_df=0.5 if len(docs) >= 20 else 1.0)
         counts = counter.fit_transform(docs)  # with the TfidfTransformer below: exactly sklearn's TfidfVectorizer
-        self.vocabulary_ = {term: int(i) for term, i in counter.vocabulary_.items()}
+        terms = sorted(counter.vocabulary_, key=counter.vocabulary_.__getitem__)
+        self.markers_ = {}
+        if sources is not None:
+            from models.boilerplate import source_markers
+
+            found = source_markers(counts.tocsr(), terms, sources)
+            if found:
+                self.markers_ = {word: finding.cohesion for word, finding in sorted(found.items())}
+                kept = np.array([term not in found for term in terms])
+                counts = counts[:, np.flatnonzero(kept)]
+                terms = [term for term, keep in zip(terms, kept, strict=True) if keep]
+        self.vocabulary_ = {term: i for i, term in enumerate(terms)}
         self.concepts_, self.translations_, self.word_weight, self.words = None, [], 0.0, None
         if translation is not None:
             from models.lexicon import concept_columns
 
             if len(translation.languages) != len(docs):
                 raise EmbeddingError("fit needs one language per text")
-            terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
             found = concept_columns(
                 terms, counts, translation.languages, translation.words.word_vectors, min_df=min_df,
                 min_cosine=translation.min_cosine,
@@ -294,6 +319,8 @@ class TfidfSvdEmbedder:
             idf=self.idf_,
             components=self.components_,
             params=np.array([self.max_features, self.min_df, self.max_chars, self.seed], dtype=np.int64),
+            markers=np.array(list(self.markers_), dtype=np.str_),
+            marker_cohesion=np.array([np.nan if c is None else c for c in self.markers_.values()], dtype=np.float64),
             **lexicon,
         )
         return buffer.getvalue()
@@ -314,6 +341,11 @@ class TfidfSvdEmbedder:
             model.vocabulary_ = {term: i for i, term in enumerate(terms)}
             model.idf_ = archive["idf"].astype(np.float32)
             model.components_ = archive["components"].astype(np.float32)
+            if "markers" in archive.files:  # states saved before source markers have none
+                model.markers_ = {
+                    str(word): None if np.isnan(c) else float(c)
+                    for word, c in zip(archive["markers"], archive["marker_cohesion"], strict=True)
+                }
             if "concepts" in archive.files:  # fitted with a German/English lexicon (states before it have none)
                 model.concepts_ = archive["concepts"].astype(np.int32)
                 model.translations_ = [

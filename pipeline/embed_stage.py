@@ -22,6 +22,7 @@ from warehouse.topics import (
     count_documents,
     current_embedding_model,
     document_languages,
+    document_sources,
     document_texts,
     documents_to_embed,
     fit_sample_ids,
@@ -79,10 +80,17 @@ def embed_documents(
                     topics.translation_min_cosine,
                     topics.translation_word_weight,
                 )
+            sources = None
+            if topics.source_markers:  # a source's markers stay out of the space (models.boilerplate)
+                by_source = document_sources(warehouse, ids)
+                sources = [by_source[doc_id] for doc_id in ids]
             wanted = set(documents_to_embed(warehouse, None, window_start, as_of))  # what the new space must hold
             keep = [i for i, doc_id in enumerate(ids) if doc_id in wanted]
-            fitted = model.fit_embed(texts, translation, rows=keep)  # type: ignore[attr-defined]  # no second read
+            fitted = model.fit_embed(  # type: ignore[attr-defined]  # no second read
+                texts, translation, rows=keep, sources=sources
+            )
             counts["translations"] = len(getattr(model, "translations_", []))
+            counts["source_markers"] = getattr(model, "markers_", {})
             state = model.to_state()  # type: ignore[attr-defined]
             current = save_embedding_model(
                 warehouse, backend, state, len(texts), as_of, run.id, history_documents=available

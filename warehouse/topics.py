@@ -97,6 +97,17 @@ def document_texts(warehouse: Warehouse, doc_ids: Sequence[str]) -> list[tuple[s
     return [(str(r[0]), r[1], r[2]) for r in rows]
 
 
+def document_sources(warehouse: Warehouse, doc_ids: Sequence[str]) -> dict[str, str]:
+    """Each document's source (a feed, a site, an import's name)."""
+    return {
+        str(r[0]): str(r[1])
+        for batch in _key_batches(doc_ids)
+        for r in warehouse.con.execute(
+            f"select doc_id, source from documents where doc_id in ({_placeholders(batch)})", batch
+        ).fetchall()
+    }
+
+
 def document_languages(warehouse: Warehouse, doc_ids: Sequence[str]) -> dict[str, str | None]:
     """Each document's language: the language step's, else the record's (None where neither knows it)."""
     con = warehouse.con
