@@ -11,15 +11,14 @@ statistical, so it carries over to sources nobody has looked at):
    source's word; in a warehouse of one source nothing is boilerplate by this rule.
 2. **Within those sources it says nothing about the topic**, by one of two measures, one per place:
 
-   - *Before any topic exists: its documents are no closer to each other than to its sources' other documents*
-     (``cohesion`` below ``max_cohesion``, the same factor 2 as ``min_lift``; `cohesion_lifts`, `source_markers`).
-     Closeness is the mean cosine of the documents' TF-IDF rows over the *shared* vocabulary, every word that is
-     not concentrated in a few sources, so neither the word itself nor its companions in a marker ("SZ" and
-     "Plus") count. "SZ Plus" heads features on every subject, as close to the other SZ documents as to each other;
-     "Linux" on heise heads documents that share "kernel", "version", "open source". These *markers* are left out
-     of the embedding space's vocabulary (`models.embeddings.TfidfSvdEmbedder`), so that a paywall prefix cannot
-     pull its documents into a cluster of its own, which no measure on the topics could undo: the marker would be
-     associated with the topic it made.
+   - *Before any topic exists: its documents stand apart from the other sources' no more than its sources'
+     documents do as a whole* (``cohesion`` below ``max_cohesion``, the same factor 2 as ``min_lift``;
+     `cohesion_lifts`, `source_markers`). "SZ Plus" heads features on every subject: they are as close to each other,
+     and as far from the other sites' headlines, as any two SZ headlines (1.2-1.8 on the news front pages). "Linux"
+     on heise heads documents that share the words of their subject: 3.8-4.1. These *markers* are left out of the
+     embedding space's vocabulary (`models.embeddings.TfidfSvdEmbedder`), so that a paywall prefix cannot pull its
+     documents into a cluster of its own, which no measure on the topics could undo: the marker would be associated
+     with the topic it made.
    - *On the fitted topics: its association with the topics of those sources' documents is negligible*
      (`source_boilerplate`): Cramér's V of the 2 x k table (word present or not x topic, outliers a topic of their
      own) is below ``max_association`` (0.1: Cohen's (1988) threshold of a small effect). A technology word that
@@ -115,46 +114,63 @@ def _concentrated(
 
 
 def cohesion_lifts(counts: sparse.csr_matrix, found: _Concentrated) -> np.ndarray:
-    """For each candidate word: how much closer its documents are to each other than to its sources' other ones.
+    """For each candidate word: how much more its documents stand apart from the other sources' than the rest of
+    its sources' documents do.
 
-    ``mean cosine within the word's documents / mean cosine between them and the rest of its carrying sources'
-    documents``, over sublinear TF-IDF rows of the shared vocabulary (every word that is not a candidate). Both
-    means cost one sum per set, not n^2 products: ``within = (|S|^2 - n) / (n (n - 1))`` and ``between = S . R /
-    (n m)`` for unit rows summed to ``S`` (the word's n documents) and ``R`` (the other m). A marker heads documents
-    on every subject of its source, which are as close to the source's others as to each other: about 1. A subject
-    word's documents share its subject: "Linux" on heise about 4, and a specialist source's main subject as much,
-    however much of that source it fills (the comparison is with the source's *other* documents, not its average).
-    A document with no shared word has no row and is left out. Infinite where the word's documents are nowhere near
-    the others (or there are too few of either to measure).
+    ``(within(D) / between(D, O)) / (within(R) / between(R, O))`` for the word's documents D in its carrying
+    sources, the rest R of those sources' documents, and the other sources' documents O. The rest, not the sources
+    as a whole: a specialist site's main subject fills most of it, and compared with the whole site it would look
+    like a marker; compared with the site's other documents it stands apart.
+
+    ``within`` is the mean cosine of two documents of a set, ``between`` of one of each set, over sublinear TF-IDF
+    rows of the *shared* vocabulary: every word that is not concentrated in a few sources, so neither the word,
+    nor its companions in a marker ("SZ" and "Plus"), nor a source's other words of its own (its sections, its
+    bylines) make its documents alike. The means cost one sum per set, not n^2 products: ``within = (|X|^2 - n) /
+    (n (n - 1))`` and ``between = X . Y / (n m)`` for unit rows summed to ``X`` and ``Y``.
+
+    A marker heads documents on every subject of its source, which stand apart from the other sources as the
+    source's others do: about 1 (news front pages: 0.6-1.4, "SZ Plus" up to 2.1). A subject word's documents share
+    their subject's words, of which other sources write too, and they sit together: "Linux" on heise about 4,
+    "Windows" 3-7. A word on a random part of a source that is all one subject cannot be told from a marker by
+    this (nor by anything that does not know the subject). A document with no shared word has no row and is left
+    out. Infinite where there is nothing to compare (a mean is zero, or too few documents on a side).
     """
     from sklearn.feature_extraction.text import TfidfTransformer
 
     shared = np.ones(counts.shape[1], dtype=bool)
     shared[found.candidates] = False
     weighted = TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, np.flatnonzero(shared)]).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-    has_row = norms > 0
-    unit = sparse.diags(np.where(has_row, 1.0 / np.where(has_row, norms, 1.0), 0.0)) @ weighted
+    unit, has_row = _unit_rows(weighted)
     per_source_sum = np.vstack(
         [np.asarray(unit[found.source_of == i].sum(axis=0)).ravel() for i in range(len(found.names))]
     )
     per_source_rows = np.bincount(found.source_of[has_row], minlength=len(found.names))
+    everything, n_everything = per_source_sum.sum(axis=0), int(per_source_rows.sum())
     present = (counts > 0).tocsc()
     lifts = np.full(len(found.candidates), np.inf)
     for k, word in enumerate(found.candidates.tolist()):
         carriers = np.flatnonzero(found.carrying[:, word])
         rows = present[:, word].nonzero()[0]
         rows = rows[np.isin(found.source_of[rows], carriers) & has_row[rows]]
-        n, m = len(rows), int(per_source_rows[carriers].sum()) - len(rows)
-        if n < 2 or m < 1:
+        own, n = np.asarray(unit[rows].sum(axis=0)).ravel(), len(rows)
+        sources, n_sources = per_source_sum[carriers].sum(axis=0), int(per_source_rows[carriers].sum())
+        rest, n_rest = sources - own, n_sources - n  # the sources' documents without the word
+        others, n_others = everything - sources, n_everything - n_sources
+        if n < 2 or n_rest < 2 or n_others < 1:
             continue
-        own = np.asarray(unit[rows].sum(axis=0)).ravel()
-        rest = per_source_sum[carriers].sum(axis=0) - own
-        within = (own @ own - n) / (n * (n - 1))
-        between = (own @ rest) / (n * m)
-        if between > 0:
-            lifts[k] = within / between
+        apart_word = ((own @ own - n) / (n * (n - 1))) / (own @ others / (n * n_others))
+        apart_rest = ((rest @ rest - n_rest) / (n_rest * (n_rest - 1))) / (rest @ others / (n_rest * n_others))
+        if np.isfinite(apart_word) and np.isfinite(apart_rest) and apart_rest > 0:
+            lifts[k] = apart_word / apart_rest
     return lifts
+
+
+def _unit_rows(matrix: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The rows scaled to length 1, and which rows have any length at all (the others stay zero)."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    has_row = norms > 0
+    scale = sparse.diags(np.where(has_row, 1.0 / np.where(has_row, norms, 1.0), 0.0))
+    return sparse.csr_matrix(scale @ matrix), has_row
 
 
 def _finding(word: str, index: int, found: _Concentrated, **measures: float | int | None) -> Boilerplate:
@@ -182,9 +198,13 @@ def source_markers(
     max_source_share: float = 0.5,
     max_cohesion: float = 2.0,
 ) -> dict[str, Boilerplate]:
-    """The source boilerplate that needs no topics: concentrated words whose documents are no more alike than
-    their sources' (rule 2, first measure). What an embedding space leaves out of its vocabulary, so that a paywall
-    prefix cannot pull its documents into a cluster of their own (`models.embeddings.TfidfSvdEmbedder`)."""
+    """The source boilerplate that needs no topics (rule 2, first measure): concentrated words whose documents
+    stand apart from the other sources' less than twice as much as the rest of their sources' documents do. What
+    an embedding space leaves out of its vocabulary, so that a paywall prefix cannot pull its documents into a
+    cluster of their own (`models.embeddings.TfidfSvdEmbedder`). Nothing with fewer than two sources."""
+    if len(set(sources)) < 2:
+        return {}
+    counts = counts.copy()  # scipy sorts a matrix's indices in place; the caller's sums must not change by a bit
     present = (counts > 0).astype(np.float64).tocsc()
     found = _concentrated(present, sources, min_documents=min_documents, min_lift=min_lift,
                           min_concentration=min_concentration, max_source_share=max_source_share)  # fmt: skip

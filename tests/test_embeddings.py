@@ -226,3 +226,28 @@ def test_a_language_with_few_documents_keeps_its_content_when_centred() -> None:
     assert centred[-1] @ centred[-2] > 0.5  # their mean (their topic) was not subtracted in full
     with pytest.raises(ValueError, match="one language per vector"):
         centre_by_language(vectors, ["de"])
+
+
+def test_a_sources_marker_stays_out_of_the_tfidf_space() -> None:
+    """One source heads its texts on every subject with "Plus Abo:"; with the sources given, those words are not
+    in the vocabulary, so a marked text gets the vector of its subject, not of the marker (and the state keeps
+    what was left out, with its numbers)."""
+    texts, sources = [], []
+    for i in range(180):  # a third of the texts are the newspaper's, half of those marked (30)
+        text = CORPUS[i % 9]
+        texts.append(f"Plus Abo: {text}" if i % 6 == 0 else text)
+        sources.append("zeitung" if i % 6 in (0, 1) else "blog")
+    plain = TfidfSvdEmbedder(dim=4, seed=1).fit(texts)
+    assert plain.vocabulary_ is not None and "abo" in plain.vocabulary_
+    marked = TfidfSvdEmbedder(dim=4, seed=1, min_df=2)
+    marked.fit(texts, sources=sources)
+    assert marked.vocabulary_ is not None and not {"plus", "abo"} & set(marked.vocabulary_)
+    assert set(marked.markers_) == {"plus", "abo"} and all(c is not None and c < 2 for c in marked.markers_.values())
+    assert np.allclose(marked.embed([f"Plus Abo: {CORPUS[0]}"]), marked.embed([CORPUS[0]]), atol=1e-6)
+    assert not np.allclose(plain.embed([f"Plus Abo: {CORPUS[0]}"]), plain.embed([CORPUS[0]]), atol=1e-3)
+    restored = TfidfSvdEmbedder.from_state(marked.to_state())
+    assert restored.markers_ == marked.markers_
+    assert np.array_equal(restored.embed(texts[:5]), marked.embed(texts[:5]))
+    # one source: nothing is left out, and the space is the plain one
+    single = TfidfSvdEmbedder(dim=4, seed=1).fit(texts, sources=["zeitung"] * len(texts))
+    assert single.markers_ == {} and np.array_equal(single.embed(texts[:5]), plain.embed(texts[:5]))
