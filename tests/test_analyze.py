@@ -664,3 +664,59 @@ def test_a_level_topic_whose_recent_documents_carry_a_new_term_is_ranked_by_that
     assert markdown.count("ranked by its rising term") == 1
     others = [t for t in topics if t[0] != topic_id]
     assert all("carried_by" not in json.loads(t[3]) for t in others)  # nothing rises inside the others
+
+
+def test_a_newspapers_paywall_marker_forms_no_topic_and_is_recorded_with_the_space(db_path: Path) -> None:
+    """A newspaper heads 40 % of its short headlines, on football, politics and heating alike, with "Plus Abo".
+    The marker is left out of the embedding space, recorded with its numbers in the embeddings stage's counts and
+    in the stored space, and the marked headlines land in their subjects' topics: no topic is the marker's."""
+    rng = np.random.default_rng(7)
+    sources = {"gadget": ["technews"], "energy": ["technews", "zeitung"], "football": ["general", "zeitung"],
+               "politics": ["general", "zeitung"]}  # fmt: skip
+    documents, marked = [], set()
+    for group, words in NEWS_VOCABULARY.items():
+        for quarter in range(8):
+            start = add_periods(date(2021, 1, 1), quarter, "quarter")
+            for i in range(12):
+                source = sources[group][i % len(sources[group])]
+                title = " ".join(rng.choice(words, size=4))
+                doc_id = f"{source}:{group}-{quarter}-{i}"
+                if source == "zeitung" and rng.random() < 0.4:
+                    title, _ = f"Plus Abo: {title}", marked.add(doc_id)
+                documents.append(
+                    Document(doc_id=doc_id, kind="news", source=source, title=title, text=None,
+                             url=f"https://example.org/{doc_id}", published=start + timedelta(days=i % 80),
+                             language="de")
+                )  # fmt: skip
+    with Warehouse.open_writer(db_path) as wh:
+        with wh.runs.start("import", source="test") as run:
+            upsert_documents(wh, documents, run.id)
+        wh.con.execute(
+            """insert into doc_language (doc_id, language, n_words, status, content_hash, run_id, processed_at,
+                                         published, kind)
+               select doc_id, 'de', 4, 'processed', content_hash, 0, now(), published, kind from documents"""
+        )
+        recount(wh)
+    analyze(db_path)
+    (counts,) = query(db_path, "select counts from runs where stage = 'embeddings' order by run_id desc limit 1")[0]
+    found = json.loads(counts)["source_markers"]
+    assert set(found) == {"plus", "abo"} and all(value < 2 for value in found.values())
+    with Warehouse.open_writer(db_path) as wh:
+        (state,) = wh.con.execute("select state from embedding_models order by fitted_until desc limit 1").fetchone()
+    space = TfidfSvdEmbedder.from_state(bytes(state))
+    assert set(space.markers_) == {"plus", "abo"} and not {"plus", "abo"} & set(space.vocabulary_ or {})
+    rows = query(
+        db_path,
+        """select t.doc_id, t.topic_id, v.top_terms from document_topics t
+           join topic_versions v on v.fit_run_id = t.run_id and v.topic_id = t.topic_id
+           where t.run_id = (select max(run_id) from document_topics)""",
+    )
+    assert rows
+    for _, _, terms in rows:
+        assert not {"plus", "abo"} & set(terms)
+    # a marked headline sits with the unmarked ones on its subject, never with the other marked ones alone
+    by_topic: dict[int, set[str]] = {}
+    for doc_id, topic, _ in rows:
+        by_topic.setdefault(topic, set()).add(doc_id)
+    for members in by_topic.values():
+        assert not members <= marked
