@@ -19,12 +19,19 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
 
-from models.boilerplate import Boilerplate, generic_words, is_source_name, source_boilerplate, source_name_words
+from models.boilerplate import (
+    Boilerplate,
+    generic_words,
+    is_source_name,
+    source_boilerplate,
+    source_markers,
+    source_name_words,
+)
 from models.embeddings import centre_by_language, centre_vectors, normalise_rows, stop_words
 from models.settings import TopicConfig, TopicError
 from models.term_links import TERM_JOINER, canonical_tokens, term_token
@@ -321,6 +328,10 @@ def fit_topics(
         if sources is not None:
             ordered_sources = [sources[i] for i in order]
             boilerplate |= source_boilerplate(counts, vocabulary, ordered_sources, assignments)
+            # markers, found without the topics: the ones that made a topic of their own are associated with it
+            for word, marker in source_markers(counts, vocabulary, ordered_sources).items():
+                known = boilerplate.get(word)
+                boilerplate[word] = marker if known is None else replace(known, cohesion=marker.cohesion)
             names = source_name_words(ordered_sources)
             boilerplate |= {w: Boilerplate(w, (), 0, 1.0, 0.0, 0.0, 0) for w in vocabulary if is_source_name(w, names)}
         if boilerplate:

@@ -691,7 +691,8 @@ def write_topic_versions(warehouse: Warehouse, fit_run_id: int, versions: Sequen
 
 def write_boilerplate(warehouse: Warehouse, fit_run_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
     """Store the words a fit left out as source boilerplate, with why (`fit_boilerplate`)."""
-    columns = ["fit_run_id", "word", "sources", "documents", "concentration", "source_share", "association", "topics"]
+    columns = ["fit_run_id", "word", "sources", "documents", "concentration", "source_share", "association", "topics",
+               "cohesion"]  # fmt: skip
     return _insert_dicts(warehouse.con, "fit_boilerplate", columns, [{"fit_run_id": fit_run_id, **r} for r in rows])
 
 
