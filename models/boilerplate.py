@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -113,7 +113,7 @@ def _concentrated(
     return _Concentrated(names, source_of, carrying, carried, concentration, carried_share, candidates)
 
 
-def cohesion_lifts(counts: sparse.csr_matrix, found: _Concentrated) -> np.ndarray:
+def cohesion_lifts(counts: sparse.csr_matrix, present: sparse.csc_matrix, found: _Concentrated) -> np.ndarray:
     """For each candidate word: how much more its documents stand apart from the other sources' than the rest of
     its sources' documents do.
 
@@ -146,7 +146,6 @@ def cohesion_lifts(counts: sparse.csr_matrix, found: _Concentrated) -> np.ndarra
     )
     per_source_rows = np.bincount(found.source_of[has_row], minlength=len(found.names))
     everything, n_everything = per_source_sum.sum(axis=0), int(per_source_rows.sum())
-    present = (counts > 0).tocsc()
     lifts = np.full(len(found.candidates), np.inf)
     for k, word in enumerate(found.candidates.tolist()):
         carriers = np.flatnonzero(found.carrying[:, word])
@@ -208,9 +207,22 @@ def source_markers(
     present = (counts > 0).astype(np.float64).tocsc()
     found = _concentrated(present, sources, min_documents=min_documents, min_lift=min_lift,
                           min_concentration=min_concentration, max_source_share=max_source_share)  # fmt: skip
-    if found is None or len(found.candidates) == 0:
+    if found is None:
         return {}
-    lifts = cohesion_lifts(counts, found)
+    return _markers(counts, present, vocabulary, found, max_cohesion)
+
+
+def _markers(
+    counts: sparse.csr_matrix,
+    present: sparse.csc_matrix,
+    vocabulary: Sequence[str],
+    found: _Concentrated,
+    max_cohesion: float,
+) -> dict[str, Boilerplate]:
+    """The candidates of `found` whose cohesion lift is below `max_cohesion`, with their numbers."""
+    if len(found.candidates) == 0:
+        return {}
+    lifts = cohesion_lifts(counts, present, found)
     return {
         vocabulary[word]: _finding(vocabulary[word], word, found, association=None, topics=0, cohesion=float(lift))
         for word, lift in zip(found.candidates.tolist(), lifts.tolist(), strict=True)
@@ -230,10 +242,16 @@ def source_boilerplate(
     min_concentration: float = 0.8,
     max_source_share: float = 0.5,
     max_association: float = 0.1,
+    markers: bool = False,
+    max_cohesion: float = 2.0,
 ) -> dict[str, Boilerplate]:
     """The boilerplate words of a window's topics (rule 2, second measure): `counts` is documents x words,
     `sources` and `assignments` per document. The markers the first measure finds never reach the topics' space
-    (`source_markers`), so their documents spread over the topics, and this measure finds them here too."""
+    (`source_markers`), so their documents spread over the topics, and this measure finds them here too.
+
+    With `markers`, the first measure's findings on these words join them (from the same rule-1 pass), and a word
+    both find keeps its association and gets its cohesion: a marker that made a topic of its own is associated
+    with it, so only the first measure sees it."""
     present = (counts > 0).astype(np.float64).tocsc()
     found = _concentrated(present, sources, min_documents=min_documents, min_lift=min_lift,
                           min_concentration=min_concentration, max_source_share=max_source_share)  # fmt: skip
@@ -255,6 +273,10 @@ def source_boilerplate(
             result[vocabulary[word]] = _finding(
                 vocabulary[word], word, found, association=float(association), topics=n_topics
             )
+    if markers:
+        for word, marker in _markers(counts.copy(), present, vocabulary, found, max_cohesion).items():
+            known = result.get(word)
+            result[word] = marker if known is None else replace(known, cohesion=marker.cohesion)
     return result
 
 

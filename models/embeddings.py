@@ -244,7 +244,7 @@ class TfidfSvdEmbedder:
         if sources is not None:
             from models.boilerplate import source_markers
 
-            found = source_markers(counts.tocsr(), terms, sources)
+            found = source_markers(counts, terms, sources)
             if found:
                 self.markers_ = {word: finding.cohesion for word, finding in sorted(found.items())}
                 kept = np.array([term not in found for term in terms])

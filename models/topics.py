@@ -19,7 +19,7 @@ import math
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -29,7 +29,6 @@ from models.boilerplate import (
     generic_words,
     is_source_name,
     source_boilerplate,
-    source_markers,
     source_name_words,
 )
 from models.embeddings import centre_by_language, centre_vectors, normalise_rows, stop_words
@@ -327,11 +326,7 @@ def fit_topics(
         boilerplate = generic_words(counts, vocabulary, assignments)
         if sources is not None:
             ordered_sources = [sources[i] for i in order]
-            boilerplate |= source_boilerplate(counts, vocabulary, ordered_sources, assignments)
-            # markers, found without the topics: the ones that made a topic of their own are associated with it
-            for word, marker in source_markers(counts, vocabulary, ordered_sources).items():
-                known = boilerplate.get(word)
-                boilerplate[word] = marker if known is None else replace(known, cohesion=marker.cohesion)
+            boilerplate |= source_boilerplate(counts, vocabulary, ordered_sources, assignments, markers=True)
             names = source_name_words(ordered_sources)
             boilerplate |= {w: Boilerplate(w, (), 0, 1.0, 0.0, 0.0, 0) for w in vocabulary if is_source_name(w, names)}
         if boilerplate:
