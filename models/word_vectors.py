@@ -121,7 +121,7 @@ class StaticWordEmbedder:
         self.max_memory_words = max_memory_words
         self._memory: dict[str, np.ndarray] = {}
         self._weights: dict[str, float] = {}
-        self._stops = stop_words()
+        self._stops: frozenset[str] | None = None  # loaded on first use: spaCy's lists cost 1.5 s to import
         self.words_encoded = 0  # words this embedder had to run the encoder for (the cost that is not a lookup)
 
     @property
@@ -164,6 +164,8 @@ class StaticWordEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), dim)`` L2-normalised vectors; a text without content words gets a zero row."""
+        if self._stops is None:
+            self._stops = stop_words()
         documents = [content_words(text, self._stops) for text in texts]
         vocabulary = sorted({w for words in documents for w in words})
         if not vocabulary:

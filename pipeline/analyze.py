@@ -60,6 +60,12 @@ class AnalyzeResult:
     scores_reused: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def changed_nothing(self) -> bool:
+        """Nothing new was done: no language step, no vector, the last fit and the last scores reused. Such a run
+        leaves only its `runs` rows, so the readers' snapshot need not be written again (`nothing_for_readers`)."""
+        return not self.language and self.embedded == 0 and self.fit_reused and self.scores_reused
+
 
 @dataclass(frozen=True)
 class Window:

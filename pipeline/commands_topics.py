@@ -63,6 +63,8 @@ def analyze(
             result = run_analyze(wh, config, granularity=granularity, as_of=day, progress=make_progress())
         except AnalyzeError as exc:
             fail(str(exc))
+        if result.changed_nothing:
+            wh.nothing_for_readers()  # the readers' snapshot stays as it is (warehouse.db)
     fit = f"reused fit run {result.fit_run_id}" if result.fit_reused else f"fit run {result.fit_run_id}"
     console.print(
         f"run {result.run_id}: as of {result.as_of} ({result.granularity}): embedded {result.embedded}, "

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 from typer.testing import Result
@@ -25,7 +26,7 @@ from models.word_vectors import content_words
 from pipeline.analyze import AnalyzeError, run_analyze
 from pipeline.config import Config, load_config
 from sources.document import Document
-from warehouse.db import Warehouse
+from warehouse.db import Warehouse, published_path
 from warehouse.documents import upsert_documents
 from warehouse.term_counts import recount
 from warehouse.topics import fit_sample_ids
@@ -420,6 +421,35 @@ def analysed(db_path: Path, cli: Callable[..., Result]) -> Callable[..., Result]
     assert result.exit_code == 0, result.stderr
     assert "as of 2022-12-31 (quarter)" in result.stdout and "3 topics (3 new" in result.stdout
     return run
+
+
+def test_an_analyze_with_nothing_new_leaves_the_readers_snapshot_as_it_is(
+    analysed: Callable[..., Result], db_path: Path
+) -> None:
+    """Rewriting an unchanged snapshot was most of the weekly no-op (issue 14): the second analyze changes no table
+    but `runs`, so the snapshot file stays the same file, and readers still see every row."""
+    snapshot = published_path(db_path)
+    before, stamp = _tables_but_runs(db_path), snapshot.stat()
+    seen = analysed("emerging", "--format", "json").stdout
+    again = analysed("analyze", "--as-of", "2022-12-31")
+    assert again.exit_code == 0 and "scores reused" in again.stdout
+    assert _tables_but_runs(db_path) == before  # nothing but its run rows was written
+    after = snapshot.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stamp.st_ino, stamp.st_mtime_ns)  # not written again
+    assert analysed("emerging", "--format", "json").stdout == seen
+    newer = analysed("analyze", "--as-of", "2022-09-30")  # new scores: the snapshot moves on
+    assert newer.exit_code == 0 and "scores reused" not in newer.stdout
+    assert snapshot.stat().st_ino != stamp.st_ino
+
+
+def _tables_but_runs(db_path: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tables = [t for (t,) in con.execute("select table_name from duckdb_tables() order by 1").fetchall()]
+        return {
+            t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr)
+            for t in tables
+            if t not in ("runs", "unpublished_writes")
+        }
 
 
 def test_emerging_lists_topics_with_filters_as_parameters(analysed: Callable[..., Result]) -> None:

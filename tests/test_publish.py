@@ -119,3 +119,47 @@ def test_a_reader_never_publishes_it_says_how_to_get_a_snapshot(tmp_path: Path) 
         pass
     with Warehouse.open_reader(db) as reader:
         assert reader.schema_version() == latest_version()
+
+
+def _unchanged_command(db: Path) -> None:
+    """A writer command that changed nothing readers see (as an `analyze` with nothing new)."""
+    with Warehouse.open_writer(db) as wh:
+        wh.nothing_for_readers()
+
+
+def test_a_command_that_changed_nothing_for_readers_leaves_a_current_snapshot_as_it_is(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _unchanged_command(db)  # a new file has no snapshot yet: it is published all the same
+    with Warehouse.open_writer(db) as wh:
+        wh.con.execute("insert into sources values ('kept', 'news', now(), null, '{}')")
+    stamp = published_path(db).stat()
+    _unchanged_command(db)
+    after = published_path(db).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stamp.st_ino, stamp.st_mtime_ns)
+    with Warehouse.open_reader(db) as reader:
+        assert reader.con.execute("select source from sources").fetchall() == [("kept",)]
+        assert reader.con.execute("select count(*) from unpublished_writes").fetchone() == (0,)
+
+
+def test_a_failed_or_killed_writer_makes_the_next_unchanged_command_publish(tmp_path: Path) -> None:
+    """What a failed or killed command committed reaches the readers with the next command, even one that changed
+    nothing itself: the snapshot was not current when it began."""
+    db = tmp_path / "w.duckdb"
+    _unchanged_command(db)
+    with pytest.raises(RuntimeError, match="stage failed"), Warehouse.open_writer(db) as wh:
+        wh.con.execute("insert into sources values ('failed', 'news', now(), null, '{}')")
+        raise RuntimeError("stage failed")
+    _unchanged_command(db)
+    with Warehouse.open_reader(db) as reader:
+        assert reader.con.execute("select source from sources").fetchall() == [("failed",)]
+    killed = Warehouse.open_writer(db)
+    killed.con.execute("insert into sources values ('killed', 'news', now(), null, '{}')")
+    killed.con.close()  # the process died: no close, no publish
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from unpublished_writes").fetchone() == (1,)  # its row stayed
+    _unchanged_command(db)
+    with Warehouse.open_reader(db) as reader:
+        assert sorted(reader.con.execute("select source from sources").fetchall()) == [("failed",), ("killed",)]
+    stamp = published_path(db).stat()
+    _unchanged_command(db)  # now the snapshot is current again
+    assert published_path(db).stat().st_ino == stamp.st_ino
