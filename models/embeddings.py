@@ -147,7 +147,13 @@ class TfidfSvdEmbedder:
     name = "tfidf-svd"
 
     def __init__(
-        self, dim: int = 256, max_features: int = 60_000, min_df: int = 2, max_chars: int = 20_000, seed: int = 0
+        self,
+        dim: int = 256,
+        max_features: int = 60_000,
+        min_df: int = 2,
+        max_chars: int = 20_000,
+        seed: int = 0,
+        topicality: bool = False,
     ) -> None:
         self.dim = dim
         self.max_features = max_features
@@ -162,6 +168,8 @@ class TfidfSvdEmbedder:
         self.word_weight = 0.0  # > 0: a bilingual space whose vectors carry a mean-word-vector part (`_vectors`)
         self.words: WordEncoder | None = None
         self.markers_: dict[str, float | None] = {}  # source markers left out of the vocabulary, with their cohesion
+        self.topicality = topicality  # weigh each word by how much sharing it means sharing a subject (fit only)
+        self.topicality_: np.ndarray | None = None  # per vocabulary column (concept); NaN: too few documents
 
     def _counter(self, vocabulary: Mapping[str, int] | None = None):  # noqa: ANN202 - sklearn type
         from sklearn.feature_extraction.text import CountVectorizer
@@ -267,10 +275,22 @@ class TfidfSvdEmbedder:
                 self.word_weight, self.words = float(translation.word_weight), translation.words
         transformer = TfidfTransformer(sublinear_tf=True)
         matrix = transformer.fit_transform(counts)
+        idf = transformer.idf_
+        self.topicality_ = None
+        if self.topicality:  # the IDF times each word's topicality factor (models.topicality), rows normalised again
+            from scipy import sparse
+            from sklearn.preprocessing import normalize
+
+            from models.topicality import topicality_factors, word_topicality
+
+            self.topicality_ = word_topicality(matrix, seed=self.seed).astype(np.float32)
+            factors = topicality_factors(self.topicality_)
+            idf = idf * factors
+            matrix = normalize(matrix @ sparse.diags(factors), norm="l2", copy=False)
         n_components = max(1, min(self.dim, matrix.shape[1] - 1, matrix.shape[0] - 1))
         svd = TruncatedSVD(n_components=n_components, random_state=self.seed, algorithm="randomized", n_iter=5)
         svd.fit(matrix)
-        self.idf_ = transformer.idf_.astype(np.float32)
+        self.idf_ = idf.astype(np.float32)
         self.components_ = svd.components_.astype(np.float32)
         self.dim = int(self.components_.shape[0])
         return matrix
@@ -321,6 +341,7 @@ class TfidfSvdEmbedder:
             params=np.array([self.max_features, self.min_df, self.max_chars, self.seed], dtype=np.int64),
             markers=np.array(list(self.markers_), dtype=np.str_),
             marker_cohesion=np.array([np.nan if c is None else c for c in self.markers_.values()], dtype=np.float64),
+            **({} if self.topicality_ is None else {"topicality": self.topicality_}),
             **lexicon,
         )
         return buffer.getvalue()
@@ -346,6 +367,8 @@ class TfidfSvdEmbedder:
                     str(word): None if np.isnan(c) else float(c)
                     for word, c in zip(archive["markers"], archive["marker_cohesion"], strict=True)
                 }
+            if "topicality" in archive.files:  # weighed by topicality (its factors are in the IDF already)
+                model.topicality, model.topicality_ = True, archive["topicality"].astype(np.float32)
             if "concepts" in archive.files:  # fitted with a German/English lexicon (states before it have none)
                 model.concepts_ = archive["concepts"].astype(np.int32)
                 model.translations_ = [

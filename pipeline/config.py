@@ -191,6 +191,7 @@ class TopicsSettings:
     translation_min_cosine: float = 0.7  # ... when their use-m3 word vectors are at least this close
     translation_word_weight: float = 2.0  # ... and such a space's vectors carry a mean word vector, this weight
     source_markers: bool = True  # tfidf-svd: each source's markers ("SZ Plus", "Newsticker") stay out of the space
+    topicality: bool = False  # tfidf-svd: weigh words by how much sharing one means a shared subject (docs/topics.md)
     link_threshold: float = 0.7
     lead_market_seeds: bool = True
     model: TopicConfig = field(default_factory=TopicConfig, metadata={"flatten": True})

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from models.embeddings import document_text, make_embedder, needs_fit
 from models.lexicon import Translation
 from models.word_vectors import StaticWordEmbedder
@@ -70,7 +72,9 @@ def embed_documents(
             rows = document_texts(warehouse, fit_sample_ids(warehouse, window_start, as_of, limit))
             ids = [doc_id for doc_id, _, _ in rows]
             texts = [document_text(title, text) for _, title, text in rows]
-            model = make_embedder(backend, dim=topics.embedding_dim, seed=topics.model.seed)
+            model = make_embedder(
+                backend, dim=topics.embedding_dim, seed=topics.model.seed, topicality=topics.topicality
+            )
             translation = None
             if topics.translate_words:  # German and English words that translate each other: one term
                 by_id = document_languages(warehouse, ids)
@@ -91,6 +95,8 @@ def embed_documents(
             )
             counts["translations"] = len(getattr(model, "translations_", []))
             counts["source_markers"] = getattr(model, "markers_", {})
+            if (topicality := getattr(model, "topicality_", None)) is not None:  # [topics] topicality
+                counts["topicality_measured"] = int(np.isfinite(topicality).sum())
             state = model.to_state()  # type: ignore[attr-defined]
             current = save_embedding_model(
                 warehouse, backend, state, len(texts), as_of, run.id, history_documents=available

@@ -241,6 +241,28 @@ print(r.fit_reused, r.scores_reused, r.language, heavy)
     assert done.stdout.split("\n")[-2] == "True True {} []"
 
 
+def test_topicality_is_off_by_default_and_when_set_weighs_the_stored_space(db_path: Path) -> None:
+    """`[topics] topicality = true` reaches the fitted space: its state keeps each word's topicality, the embeddings
+    run counts the measured words, and the vectors differ; by default the space is as before (docs/topics.md)."""
+    build_warehouse(db_path)
+    analyze(db_path)
+    plain = TfidfSvdEmbedder.from_state(bytes(query(db_path, "select state from embedding_models")[0][0]))
+    assert plain.topicality_ is None
+    other = db_path.parent / "weighed" / "w.duckdb"
+    other.parent.mkdir()
+    build_warehouse(other)
+    path = other.parent / "foresight.toml"
+    path.write_text(CONFIG_TOML.replace("[topics]\n", "[topics]\ntopicality = true\n"), encoding="utf-8")
+    with Warehouse.open_writer(other) as wh:
+        run_analyze(wh, load_config(path), granularity="quarter", as_of=AS_OF)
+    weighed = TfidfSvdEmbedder.from_state(bytes(query(other, "select state from embedding_models")[0][0]))
+    assert weighed.topicality_ is not None and weighed.vocabulary_ == plain.vocabulary_
+    measured = int(np.isfinite(weighed.topicality_).sum())
+    counts = query(other, "select counts from runs where stage = 'embeddings' order by run_id")[0][0]
+    assert measured > 0 and json.loads(counts)["topicality_measured"] == measured
+    assert not np.allclose(weighed.idf_, plain.idf_)  # the factors are folded into the IDF new documents get
+
+
 def test_as_of_uses_only_earlier_documents_and_new_data_keeps_topic_ids(db_path: Path) -> None:
     build_warehouse(db_path)
     with Warehouse.open_writer(db_path) as wh:
