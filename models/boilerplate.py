@@ -140,7 +140,7 @@ def cohesion_lifts(counts: sparse.csr_matrix, present: sparse.csc_matrix, found:
     shared = np.ones(counts.shape[1], dtype=bool)
     shared[found.candidates] = False
     weighted = TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, np.flatnonzero(shared)]).tocsr()
-    unit, has_row = _unit_rows(weighted)
+    unit, has_row = unit_rows(weighted)
     per_source_sum = np.vstack(
         [np.asarray(unit[found.source_of == i].sum(axis=0)).ravel() for i in range(len(found.names))]
     )
@@ -164,7 +164,7 @@ def cohesion_lifts(counts: sparse.csr_matrix, present: sparse.csc_matrix, found:
     return lifts
 
 
-def _unit_rows(matrix: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+def unit_rows(matrix: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
     """The rows scaled to length 1, and which rows have any length at all (the others stay zero)."""
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     has_row = norms > 0

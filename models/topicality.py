@@ -41,6 +41,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from models.boilerplate import unit_rows
+
 MIN_DOCUMENTS = 20  # documents of a word below which its topicality is not measured (as a source marker's)
 COST = 4_000_000_000  # entries summed at most (sum over documents of their distinct words squared): about 15 s
 BLOCK_COST = 20_000_000  # stored entries of one block's sums, at most (about 240 MB)
@@ -63,22 +65,21 @@ def word_topicality(
         keep = max(2 * min_documents, int(matrix.shape[0] * cost / total_cost))
         rows = np.sort(np.random.default_rng(seed).choice(matrix.shape[0], keep, replace=False))
         matrix = matrix[rows]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    matrix = sparse.csr_matrix(sparse.diags(np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 0.0)) @ matrix)
+    matrix, has_row = unit_rows(matrix)
     matrix.eliminate_zeros()
-    n_docs = int((norms > 0).sum())
+    n_docs = int(has_row.sum())
     present = sparse.csc_matrix((matrix > 0).astype(np.float64))
     documents = np.asarray(present.sum(axis=0)).ravel()
     total = np.asarray(matrix.sum(axis=0)).ravel()
     own_squares = np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()
-    cost = present.T @ np.diff(matrix.indptr).astype(np.float64)  # entries summed for each word
+    word_cost = present.T @ np.diff(matrix.indptr).astype(np.float64)  # entries summed for each word
     result = np.full(matrix.shape[1], np.nan)
     measured = np.flatnonzero((documents >= min_documents) & (documents <= n_docs - min_documents))
     start = 0
     while start < len(measured):
         stop, spent = start, 0.0
-        while stop < len(measured) and (stop == start or spent + cost[measured[stop]] <= BLOCK_COST):
-            spent += cost[measured[stop]]
+        while stop < len(measured) and (stop == start or spent + word_cost[measured[stop]] <= BLOCK_COST):
+            spent += word_cost[measured[stop]]
             stop += 1
         words = measured[start:stop]
         sums = sparse.csr_matrix(present[:, words].T @ matrix)  # words x vocabulary: each word's documents summed
