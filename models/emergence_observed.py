@@ -96,18 +96,42 @@ def _rolling_peak_share(counts: np.ndarray, totals: np.ndarray, width: int) -> n
     return pooled.max(axis=1)
 
 
+def _recurring(present: np.ndarray, within: int) -> np.ndarray:
+    """The minimal presences that recur: present in t and again in one of the `within` observed periods after it.
+
+    The last observed period has no later period to recur in and keeps its presence (the newest evidence counts
+    as it stands). Why: a birth starts a presence that lasts. Three papers of 2014 that use "diffusion model" in
+    an older sense, then none for years, are an occurrence, not the birth of the diffusion models of 2022, and
+    without this rule they made the term "established" in 2023, so it was listed after 3,700 new terms though it
+    scored above all but two of them (docs/emergence.md, "Birth"). `within` is the recent window: a presence that
+    does not come back within as long as "recent" means for the granularity has not lasted; intermittent weekly
+    presences that come back within it still count from their first period.
+    """
+    n = present.shape[1]
+    if n == 0:
+        return present
+    ahead = np.cumsum(present[:, ::-1], axis=1)[:, ::-1]  # ahead[:, t] = presences in t..n-1
+    padded = np.hstack([ahead, np.zeros((present.shape[0], within + 1), dtype=ahead.dtype)])
+    later = padded[:, 1 : n + 1] - padded[:, within + 1 : n + within + 1]  # presences in t+1..t+within
+    recurs = later > 0
+    recurs[:, -1] = True
+    return present & recurs
+
+
 def _birth_rows(counts: np.ndarray, totals: np.ndarray, cfg: EmergenceConfig) -> tuple[np.ndarray, ...]:
     """Birth of every row of a block of observed periods only: compact index (-1), known, new, status, count, share,
     level.
 
     Minimal presence in period t: ``c_t >= birth_min_count`` and ``c_t / T_t >= birth_min_level * level``, with
-    ``level`` the highest pooled share over ``birth_level_periods`` consecutive periods. Compact indices count
-    observed periods, so the index is also the number of observed periods before the birth.
+    ``level`` the highest pooled share over ``birth_level_periods`` consecutive periods. The birth is the first
+    minimal presence that recurs (`_recurring`). Compact indices count observed periods, so the index is also the
+    number of observed periods before the birth.
     """
     n_rows, n = counts.shape
     share = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
     level = _rolling_peak_share(counts, totals, cfg.birth_level_periods)
     present = (counts >= cfg.birth_min_count) & (share >= cfg.birth_min_level * level[:, None]) & (level[:, None] > 0)
+    present = _recurring(present, cfg.recent)
     born = present.any(axis=1) if n else np.zeros(n_rows, dtype=bool)
     index = np.where(born, present.argmax(axis=1) if n else 0, -1)
     known = born & (index >= 1)
@@ -139,7 +163,11 @@ def birth(
     keeps one or two stray early documents from being a birth; the relative floor makes the rule independent of the
     size of the corpus (3 of 10,000 documents are not yet a presence for a series that later holds 500 of every
     10,000, however many documents the corpus has). Pooling two periods keeps one tiny period (a partial quarter with
-    5 documents, 3 of them the topic's) from setting the level alone.
+    5 documents, 3 of them the topic's) from setting the level alone. The birth is the first minimal presence that
+    **recurs**: the series has a minimal presence again in one of the ``recent`` observed periods after it (the
+    last observed period counts as it stands). A presence that does not come back within the recent window is an
+    occurrence, not the start of the series: three papers of 2014 that used "diffusion model" in an older sense,
+    then none for years, are not the birth of the diffusion models of 2022.
 
     ``is_new``: born inside the last ``recent`` observed periods, with at least ``history_before_birth`` observed
     periods before the birth, in which the series stayed below its minimal presence. ``status``: ``new``; ``unknown``

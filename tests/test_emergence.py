@@ -775,6 +775,24 @@ def test_birth_does_not_depend_on_the_size_of_the_corpus():
         assert result.level == pytest.approx(0.05)
 
 
+def test_a_presence_that_does_not_recur_is_no_birth():
+    # Years of 1,000 papers (recent window 2 years): 3 papers in year 1 use the term in an older sense, then none
+    # (or 1-2) for years, then 8 and 40. Level (8 + 40) / 2,000 = 2.4 %, share floor 0.24 %: year 1 (0.3 %) is a
+    # minimal presence, but none follows within 2 years, so the birth is year 8, which recurs in year 9: new.
+    counts = [0, 3, 1, 0, 2, 0, 0, 0, 8, 40]
+    result = birth(counts, [1_000] * 10, granularity="year")
+    assert (result.index, result.status, result.count) == (8, "new", 8.0)
+    # the same early papers followed within the recent window by another presence start the series there
+    assert birth([0, 3, 0, 3, 0, 0, 0, 0, 8, 40], [1_000] * 10, granularity="year").index == 1
+    # weekly presences every other week come back within the 4-week recent window: born at the first one
+    weekly = [0] * 8 + [3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0]
+    assert birth(weekly, [100] * len(weekly), granularity="week").index == 8
+    # a presence in the last period alone stands (nothing after it to recur in); one just before it that did not
+    # recur is dropped
+    assert birth([0, 0, 0, 0, 0, 0, 0, 5], [100] * 8).index == 7
+    assert birth([0, 0, 0, 0, 0, 0, 5, 0], [100] * 8).status == "absent"
+
+
 def test_birth_of_a_series_never_present():
     result = birth([1, 0, 2, 1], [100] * 4)  # never 3 documents in a period
     assert (result.index, result.status, result.count) == (-1, "absent", 0.0)
