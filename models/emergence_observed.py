@@ -99,22 +99,14 @@ def _rolling_peak_share(counts: np.ndarray, totals: np.ndarray, width: int) -> n
 def _recurring(present: np.ndarray, within: int) -> np.ndarray:
     """The minimal presences that recur: present in t and again in one of the `within` observed periods after it.
 
-    The last observed period has no later period to recur in and keeps its presence (the newest evidence counts
-    as it stands). Why: a birth starts a presence that lasts. Three papers of 2014 that use "diffusion model" in
-    an older sense, then none for years, are an occurrence, not the birth of the diffusion models of 2022, and
-    without this rule they made the term "established" in 2023, so it was listed after 3,700 new terms though it
-    scored above all but two of them (docs/emergence.md, "Birth"). `within` is the recent window: a presence that
-    does not come back within as long as "recent" means for the granularity has not lasted; intermittent weekly
-    presences that come back within it still count from their first period.
+    The last observed period has nothing after it and keeps its presence. Why a birth must recur: ``birth``.
     """
     n = present.shape[1]
-    if n == 0:
-        return present
-    ahead = np.cumsum(present[:, ::-1], axis=1)[:, ::-1]  # ahead[:, t] = presences in t..n-1
-    padded = np.hstack([ahead, np.zeros((present.shape[0], within + 1), dtype=ahead.dtype)])
-    later = padded[:, 1 : n + 1] - padded[:, within + 1 : n + within + 1]  # presences in t+1..t+within
-    recurs = later > 0
-    recurs[:, -1] = True
+    cum = np.cumsum(np.pad(present, ((0, 0), (1, 0))), axis=1)  # cum[:, t] = presences in periods 0..t-1
+    after = np.arange(1, n + 1)
+    recurs = cum[:, np.minimum(after + within, n)] - cum[:, after] > 0  # presences in t+1..t+within
+    if n:
+        recurs[:, -1] = True
     return present & recurs
 
 
